@@ -1,0 +1,11 @@
+# The two commands of the README. Each sets up .venv on first use (tools/setup-env.sh).
+.PHONY: course test env
+
+course: env  ## run every lesson headless on the embedded data; pages in _lessons/
+	.venv/bin/dlcourse run
+
+test:  ## everything CI runs
+	bash tools/test.sh
+
+env:
+	bash tools/setup-env.sh

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Create (or reuse) the project's virtual environment in .venv and install dlcourse with its dev tools.
+# Re-installs only when pyproject.toml changed since the last install. Works offline if the packages are
+# in pip's configured indexes / local wheel folders.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== creating $VENV with $($PY --version)"
+  "$PY" -m venv "$VENV"
+fi
+stamp="$VENV/.dlcourse-installed"
+want=$(sha256sum pyproject.toml | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "== installing dlcourse and its dependencies into $VENV (first time: a few minutes; torch is large)"
+  t0=$(date +%s)
+  "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+  "$VENV/bin/python" -c "import dlcourse, torch, fastai, timm, nbdev" || { echo "install failed" >&2; exit 1; }
+  echo "$want" > "$stamp"
+  echo "== installed in $(( $(date +%s) - t0 ))s"
+fi
