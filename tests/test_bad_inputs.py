@@ -1,0 +1,91 @@
+"""The bad-input battery: each row is a wrong argument a learner might pass, and the error (or warning) it must give.
+
+The table in docs/bad_inputs.md is generated from CASES by tools/bad_input_table.py; a test checks they agree.
+Each case's `call` is a Python expression evaluated with the names in SETUP; `match` must appear in the message.
+"""
+import re, warnings, textwrap
+from dataclasses import dataclass
+import pytest
+from conftest import ROOT
+
+@dataclass
+class Case:
+    helper: str   # the public helper, as a learner imports it
+    bad: str      # what is wrong with the input, in words
+    call: str     # the call, as code
+    error: type   # the exception (or Warning subclass) expected
+    match: str    # text the message must contain (names the argument and what was expected)
+
+SETUP = textwrap.dedent("""
+    import datetime, math, numpy as np, pandas as pd, torch
+    from pathlib import Path
+    from dlcourse import data, device, basics, cli
+    tiny_nb_dir = Path(TMP)
+""")
+
+CASES = [
+    Case('data.titanic', "split that isn't 'train' or 'test'", "data.titanic(split='valid')", ValueError, "split='valid'"),
+    Case('data.titanic', 'a path with no train.csv', "data.titanic(path='/no/such/folder')", FileNotFoundError, "expected 'train.csv'"),
+    Case('data.titanic', 'a CSV without the Kaggle columns', "data.titanic(path=BAD_CSV)", ValueError, 'missing'),
+    Case('data.weather', 'a CSV path that does not exist', "data.weather('/no/such.csv')", FileNotFoundError, "path='/no/such.csv'"),
+    Case('data.weather', 'a CSV without the weather columns', "data.weather(BAD_CSV)", ValueError, "expected columns ['date'"),
+    Case('data.synth_paddy', 'zero images per class', "data.synth_paddy(TMP+'/p', n_per_class=0)", ValueError, 'n_per_class=0'),
+    Case('data.synth_paddy', 'a negative image size', "data.synth_paddy(TMP+'/p', size=-1)", ValueError, 'size=-1'),
+    Case('data.synth_paddy', 'a float count', "data.synth_paddy(TMP+'/p', n_per_class=2.5)", ValueError, 'n_per_class=2.5'),
+    Case('data.synth_paddy', 'label noise above 1', "data.synth_paddy(TMP+'/p', label_noise=1.5)", ValueError, 'label_noise=1.5'),
+    Case('data.synth_paddy', 'a destination folder that holds other files', "data.synth_paddy(FOREIGN_DIR, n_per_class=1)", FileExistsError, 'not overwriting'),
+    Case('data.draw_leaf', 'an unknown disease', "data.draw_leaf('rust', 'IR20')", ValueError, "disease='rust'"),
+    Case('data.draw_leaf', 'an unknown variety', "data.draw_leaf('blast', 'Basmati')", ValueError, "variety='Basmati'"),
+    Case('data.check_paddy_folder', 'a folder without train.csv', "data.check_paddy_folder(TMP)", FileNotFoundError, "expected Paddy Doctor's train.csv"),
+    Case('data.paddy_arrays', 'a corrupt image file', "data.paddy_arrays(CORRUPT_PADDY)", ValueError, 'expected a readable image file'),
+    Case('data.paddy_arrays', "a split that isn't 'train' or 'test'", "data.paddy_arrays(CORRUPT_PADDY, 'valid')", ValueError, "split='valid'"),
+    Case('data.package_file', 'a package that is not installed', "data.package_file('no_such_pkg_xyz', 'a.csv')", ModuleNotFoundError, "pkg='no_such_pkg_xyz'"),
+    Case('device.default_device', 'a device name torch does not know', "device.default_device('gpu0')", ValueError, "use='gpu0'"),
+    Case('device.default_device', 'CUDA asked for on a machine without it', "device.default_device('cuda') if not torch.cuda.is_available() else (_ for _ in ()).throw(ValueError('use=cuda skipped: torch.cuda.is_available() is False'))", ValueError, 'torch.cuda.is_available() is False'),
+    Case('device.seed_everything', 'a negative seed', "device.seed_everything(-1)", ValueError, 'seed=-1'),
+    Case('device.seed_everything', 'a seed given as a string', "device.seed_everything('42')", ValueError, "seed='42'"),
+    Case('device.create_timm_model', 'a misspelt architecture', "device.create_timm_model('resnet_19_typo')", ValueError, "arch='resnet_19_typo'"),
+    Case('device.create_timm_model', 'pretrained weights with no network', "device.create_timm_model('resnet18', pretrained=True)", RuntimeError, 'pretrained=False'),
+    Case('device.create_timm_model', 'a checkpoint file that does not exist', "device.create_timm_model('resnet18', checkpoint='/no/such.pth')", FileNotFoundError, "checkpoint='/no/such.pth'"),
+    Case('device.create_timm_model', 'a checkpoint for the wrong architecture', "device.create_timm_model('resnet34', checkpoint=RESNET18_CKPT)", ValueError, "expected weights for 'resnet34'"),
+    Case('basics.bootstrap_ci', 'an empty array', "basics.bootstrap_ci([])", ValueError, 'empty'),
+    Case('basics.bootstrap_ci', 'predictions of another length', "basics.bootstrap_ci([1, 0], preds=[1])", ValueError, 'preds'),
+    Case('basics.bootstrap_ci', 'NaN in the values', "basics.bootstrap_ci([1, float('nan')])", ValueError, 'NaN'),
+    Case('basics.bootstrap_ci', 'coverage given as a percentage', "basics.bootstrap_ci([1, 0], ci=95)", ValueError, 'ci=95'),
+    Case('basics.bootstrap_ci', 'zero resamples', "basics.bootstrap_ci([1, 0], n_boot=0)", ValueError, 'n_boot=0'),
+    Case('basics.simple_cnn', 'zero outputs', "basics.simple_cnn(0)", ValueError, 'n_out=0'),
+    Case('cli.lesson_notebooks', 'a lesson name that matches nothing', "cli.lesson_notebooks(ROOT_NBS, ['zz_no_such'])", ValueError, "no notebook matches ['zz_no_such']"),
+    Case('cli.lesson_notebooks', 'a folder that does not exist', "cli.lesson_notebooks('/no/such/nbs')", FileNotFoundError, 'nbs_dir='),
+    Case('cli.project_root', 'a folder outside the project', "cli.project_root('/')", FileNotFoundError, 'expected to be inside the dlcourse project'),
+]
+
+@pytest.fixture(scope='module')
+def ns(tmp_path_factory):
+    import os
+    tmp = tmp_path_factory.mktemp('bad')
+    os.environ['DLCOURSE_CACHE'] = str(tmp/'cache')
+    g = dict(TMP=str(tmp), ROOT_NBS=str(ROOT/'nbs'))
+    exec(SETUP, g)
+    bad = tmp/'bad.csv'; bad.write_text('a,b\n1,2\n'); g['BAD_CSV'] = str(bad)
+    foreign = tmp/'foreign'; foreign.mkdir(); (foreign/'mine.txt').write_text('x'); g['FOREIGN_DIR'] = str(foreign)
+    from dlcourse.data import synth_paddy
+    import pandas as pd, torch, timm
+    p = synth_paddy(tmp/'corrupt', n_per_class=1, size=16, n_test=0)
+    first = pd.read_csv(p/'train.csv').iloc[0]
+    (p/'train_images'/first.label/first.image_id).write_bytes(b'not a jpeg')
+    g['CORRUPT_PADDY'] = str(p)
+    ck = tmp/'resnet18.pth'; torch.save(timm.create_model('resnet18').state_dict(), ck); g['RESNET18_CKPT'] = str(ck)
+    return g
+
+@pytest.mark.parametrize('case', CASES, ids=[f'{c.helper}: {c.bad}' for c in CASES])
+def test_bad_input(case, ns):
+    if issubclass(case.error, Warning):
+        with pytest.warns(case.error, match=re.escape(case.match)): eval(case.call, ns)
+    else:
+        with pytest.raises(case.error) as e: eval(case.call, ns)
+        assert case.match in str(e.value), f'message {str(e.value)!r} lacks {case.match!r}'
+
+def test_table_is_current():
+    import subprocess, sys
+    r = subprocess.run([sys.executable, str(ROOT/'tools'/'bad_input_table.py'), '--check'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
