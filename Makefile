@@ -1,5 +1,5 @@
 # The two commands of the README. Each sets up .venv on first use (tools/setup-env.sh).
-.PHONY: course test env
+.PHONY: course test env bench
 
 course: env  ## run every lesson headless on the embedded data; pages in _lessons/
 	.venv/bin/dlcourse run
@@ -9,3 +9,7 @@ test:  ## everything CI runs
 
 env:
 	bash tools/setup-env.sh
+
+bench: env  ## measure the course (several minutes): writes bench/latest.md, then README.md
+	.venv/bin/python bench/run.py
+	.venv/bin/python tools/make_readme.py

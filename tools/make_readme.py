@@ -2,7 +2,8 @@
 """Render nbs/index.ipynb as README.md (Quarto, which nbdev-readme needs, is not available here).
 
 Markdown cells are copied; `#| hide` cells are left out; a `<!-- lessons -->` marker becomes the table of lessons,
-built from each notebook's title and subtitle. `--check` exits 1 if README.md is not up to date.
+built from each notebook's title and subtitle;
+a `<!-- bench -->` marker becomes bench/latest.md, the latest table from `make bench` (bench/run.py). `--check` exits 1 if README.md is not up to date.
 """
 import json, re, sys
 from pathlib import Path
@@ -24,7 +25,10 @@ def render(root=ROOT):
     for c in nb['cells']:
         src = ''.join(c['source'])
         if c['cell_type'] != 'markdown': continue
-        parts.append(src.replace('<!-- lessons -->', lesson_table(root/'nbs')))
+        src = src.replace('<!-- lessons -->', lesson_table(root/'nbs'))
+        bench = root/'bench'/'latest.md'
+        src = src.replace('<!-- bench -->', bench.read_text().strip() if bench.exists() else '(no measurements yet: run `make bench`)')
+        parts.append(src)
     return '<!-- Generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file. -->\n\n' + '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
