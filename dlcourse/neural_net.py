@@ -5,7 +5,6 @@
 # %% ../nbs/02_neural_net.ipynb #a69f37c7
 from __future__ import annotations
 from functools import partial
-import pandas as pd
 import torch
 
 # %% auto #0
