@@ -19,7 +19,9 @@ class Case:
 SETUP = textwrap.dedent("""
     import datetime, math, numpy as np, pandas as pd, torch
     from pathlib import Path
-    from dlcourse import data, device, basics, cli
+    from dlcourse import data, device, basics, cli, titanic, dates, tabular, sgd
+    TI = data.titanic()
+    EV = pd.DataFrame(dict(date=pd.date_range('2020-01-01', periods=3), g=1, e=[0, 1, 0]))
     tiny_nb_dir = Path(TMP)
 """)
 
@@ -57,6 +59,28 @@ CASES = [
     Case('cli.lesson_notebooks', 'a lesson name that matches nothing', "cli.lesson_notebooks(ROOT_NBS, ['zz_no_such'])", ValueError, "no notebook matches ['zz_no_such']"),
     Case('cli.lesson_notebooks', 'a folder that does not exist', "cli.lesson_notebooks('/no/such/nbs')", FileNotFoundError, 'nbs_dir='),
     Case('cli.project_root', 'a folder outside the project', "cli.project_root('/')", FileNotFoundError, 'expected to be inside the dlcourse project'),
+    Case('titanic.add_features', 'a frame without the Cabin column', "titanic.add_features(TI.drop(columns='Cabin'))", KeyError, "expected column(s) ['Cabin']"),
+    Case('titanic.add_features', 'an empty frame', "titanic.add_features(TI.iloc[:0])", ValueError, 'df is empty'),
+    Case('titanic.add_features', 'a file name instead of a DataFrame', "titanic.add_features('train.csv')", TypeError, 'expected a pandas DataFrame'),
+    Case('dates.add_datepart', 'a misspelt date column', "dates.add_datepart(data.weather(), 'datee')", KeyError, "field_name='datee'"),
+    Case('dates.add_datepart', 'a column of numbers, not dates', "dates.add_datepart(pd.DataFrame(dict(d=[1, 2])), 'd')", TypeError, "field_name='d': expected a date column"),
+    Case('dates.add_datepart', 'an empty frame', "dates.add_datepart(pd.DataFrame(dict(d=pd.Series([], dtype='datetime64[ns]'))), 'd')", ValueError, 'df is empty'),
+    Case('dates.add_datepart', 'a date column that is all NaT', "dates.add_datepart(pd.DataFrame(dict(d=[pd.NaT, pd.NaT])), 'd')", UserWarning, 'every value is missing'),
+    Case('dates.add_elapsed_times', 'a zero-day window', "dates.add_elapsed_times(EV, 'e', 'date', 'g', window=0)", ValueError, 'window=0'),
+    Case('dates.add_elapsed_times', 'no event column', "dates.add_elapsed_times(EV, [], 'date', 'g')", ValueError, 'field_names: expected at least one'),
+    Case('dates.add_cyclic', 'a text column', "dates.add_cyclic(pd.DataFrame(dict(m=['a'])), 'm', 12)", TypeError, "field_name='m': expected a numeric column"),
+    Case('dates.add_cyclic', 'a zero period', "dates.add_cyclic(pd.DataFrame(dict(m=[1])), 'm', 0)", ValueError, 'period=0'),
+    Case('sgd.prep_titanic', 'a frame without Age', "sgd.prep_titanic(TI.drop(columns='Age'))", ValueError, "missing ['Age']"),
+    Case('sgd.titanic_tensors', 'NaN left in a column', "sgd.titanic_tensors(sgd.prep_titanic(TI).assign(Age=np.nan))", ValueError, "NaN left in columns ['Age']"),
+    Case('sgd.random_splitter', 'a validation share above 1', "sgd.random_splitter(10, valid_pct=1.5)", ValueError, 'valid_pct=1.5'),
+    Case('sgd.linear_preds', 'coefficients that do not match the columns', "sgd.linear_preds(torch.rand(3), torch.rand(5, 4))", ValueError, 'coeffs: expected 4 rows'),
+    Case('sgd.train_model', 'zero epochs', "sgd.train_model(sgd.linear_preds, sgd.init_linear(12), torch.rand(5, 12), torch.rand(5), epochs=0, lr=0.1)", ValueError, 'epochs=0'),
+    Case('sgd.train_model', 'a zero batch size', "sgd.train_model(sgd.linear_preds, sgd.init_linear(12), torch.rand(5, 12), torch.rand(5), epochs=1, lr=0.1, bs=0)", ValueError, 'bs=0'),
+    Case('sgd.mae', 'a column of predictions against a row of targets (silent broadcasting)', "sgd.mae(torch.rand(5, 1), torch.rand(5))", ValueError, 'expected the same shape'),
+    Case('sgd.linear_grads', 'an unknown loss', "sgd.linear_grads(torch.rand(3), torch.rand(5, 3), torch.rand(5), loss='huber')", ValueError, "loss='huber'"),
+    Case('tabular.titanic_xs_y', 'a frame without Sex', "tabular.titanic_xs_y(TI.drop(columns='Sex'))", KeyError, "expected column(s) ['Sex']"),
+    Case('tabular.BinarySplit', 'a misspelt column to split on', "tabular.BinarySplit(['Sexx']).fit(*tabular.titanic_xs_y(TI))", KeyError, "cols=['Sexx']"),
+    Case('tabular.split_score', 'targets of another length than the column', "tabular.split_score(pd.Series([1, 2]), pd.Series([0, 1, 1]), 1.5)", ValueError, 'y: expected 2 values'),
 ]
 
 @pytest.fixture(scope='module')
