@@ -3,14 +3,16 @@ from conftest import run_fresh
 
 def test_lr_finder_fresh():
     run_fresh("""
-        import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+        import os, tempfile, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
         from dlcourse.lr_finder import lr_find, valley, slide, minimum, steep, slide_scaled, LRFindResult
+        work = tempfile.mkdtemp(); os.chdir(work)  # lr_find must write nothing (fastai's writes a checkpoint)
         torch.manual_seed(0)
         x = torch.randn(64, 3); y = x.sum(1, keepdim=True)
         dl = [(x[i:i+16], y[i:i+16]) for i in range(0, 64, 16)]
         m = nn.Linear(3, 1); w = m.weight.detach().clone()
         r = lr_find(m, dl, F.mse_loss, num_it=20, suggest_funcs=(valley, slide, minimum, steep, slide_scaled))
         assert isinstance(r, LRFindResult) and len(r.suggestions) == 5 and torch.equal(m.weight.detach(), w)
+        assert os.listdir(work) == [], os.listdir(work)
         import matplotlib; matplotlib.use('Agg'); r.plot()
     """)
 
