@@ -19,7 +19,11 @@ class Case:
 SETUP = textwrap.dedent("""
     import datetime, math, numpy as np, pandas as pd, torch
     from pathlib import Path
-    from dlcourse import data, device, basics, cli, titanic, dates, tabular, sgd
+    from dlcourse import data, device, basics, cli, titanic, dates, tabular, sgd, accumulation, lr_finder, tta, models, cleaning
+    import torch.nn as nn, torch.nn.functional as F
+    LIN = nn.Linear(3, 2); OPT = torch.optim.SGD(LIN.parameters(), 0.1)
+    DL = [(torch.randn(4, 3), torch.tensor([0, 1, 0, 1]))]
+    NAN_LOSS = lambda out, y: out.sum()*float('nan')
     TI = data.titanic()
     EV = pd.DataFrame(dict(date=pd.date_range('2020-01-01', periods=3), g=1, e=[0, 1, 0]))
     tiny_nb_dir = Path(TMP)
@@ -81,6 +85,20 @@ CASES = [
     Case('tabular.titanic_xs_y', 'a frame without Sex', "tabular.titanic_xs_y(TI.drop(columns='Sex'))", KeyError, "expected column(s) ['Sex']"),
     Case('tabular.BinarySplit', 'a misspelt column to split on', "tabular.BinarySplit(['Sexx']).fit(*tabular.titanic_xs_y(TI))", KeyError, "cols=['Sexx']"),
     Case('tabular.split_score', 'targets of another length than the column', "tabular.split_score(pd.Series([1, 2]), pd.Series([0, 1, 1]), 1.5)", ValueError, 'y: expected 2 values'),
+    Case('accumulation.fit_acc', 'n_acc of zero', "accumulation.fit_acc(LIN, DL, F.cross_entropy, OPT, n_acc=0)", ValueError, 'n_acc=0'),
+    Case('accumulation.fit_acc', 'n_acc smaller than the batch', "accumulation.fit_acc(LIN, DL, F.cross_entropy, OPT, n_acc=2)", ValueError, 'n_acc=2: expected at least the batch size'),
+    Case('accumulation.fit_acc', 'a loader that yields nothing', "accumulation.fit_acc(LIN, [], F.cross_entropy, OPT, n_acc=8)", ValueError, 'dl: expected at least one batch'),
+    Case('accumulation.fit_acc', 'a loss that is NaN from the first step', "accumulation.fit_acc(LIN, DL, NAN_LOSS, OPT, n_acc=8)", FloatingPointError, 'loss is nan at the first step'),
+    Case('accumulation.find_bn', 'a model name instead of a model', "accumulation.find_bn('resnet18')", TypeError, 'model: expected a torch.nn.Module'),
+    Case('lr_finder.lr_find', 'a loader that yields nothing', "lr_finder.lr_find(LIN, [], F.cross_entropy)", ValueError, 'dl: expected at least one batch'),
+    Case('lr_finder.lr_find', 'a loss that is NaN from the first batch', "lr_finder.lr_find(LIN, DL, NAN_LOSS)", ValueError, 'loss is nan at the first batch'),
+    Case('lr_finder.lr_find', 'a reversed learning-rate range', "lr_finder.lr_find(LIN, DL, F.cross_entropy, start_lr=1, end_lr=1e-3)", ValueError, 'expected 0 < start_lr < end_lr'),
+    Case('tta.tta', 'no transforms', "tta.tta(LIN, DL, tfms=[])", ValueError, 'tfms: expected a non-empty list'),
+    Case('tta.tta', 'a loader that yields nothing', "tta.tta(LIN, [])", ValueError, 'dl: expected at least one batch'),
+    Case('tta.tta', "head sizes that don't add up to the outputs", "tta.tta(LIN, DL, heads=[3, 3])", ValueError, 'heads=[3, 3]'),
+    Case('models.pick_model', 'a negative latency budget', "models.pick_model(-1)", ValueError, 'budget_ms=-1'),
+    Case('models.benchmark_models', 'a misspelt architecture', "models.benchmark_models(['resnet_typo'])", ValueError, "['resnet_typo'] are not timm architectures"),
+    Case('cleaning.precision_recall_at_k', 'k of zero', "cleaning.precision_recall_at_k([1, 2], [1], k=0)", ValueError, 'k=0'),
 ]
 
 @pytest.fixture(scope='module')

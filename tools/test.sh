@@ -50,7 +50,8 @@ fi
 rm -f /tmp/nbdev-test-stderr.$$
 
 echo "== pytest"
-$B/python -m pytest -q -p no:cacheprovider --junitxml=/tmp/pytest-$$.xml tests
+# two test processes: most tests start fresh Python processes and wait on them
+$B/python -m pytest -q -p no:cacheprovider -n 2 --junitxml=/tmp/pytest-$$.xml tests
 prc=$?
 if [ -f /tmp/pytest-$$.xml ]; then
   read pt pf < <($B/python - /tmp/pytest-$$.xml <<'PY'
