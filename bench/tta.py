@@ -15,6 +15,7 @@ if __name__ == '__main__':
     t0 = time.time()
     learn = paddy_learner(epochs=a.epochs, seed=a.seed)
     vdl = learn.dls.valid.new(shuffled=False, drop_last=False)
+    names = [getattr(t, '__name__', repr(t)) for t in DEFAULT_TFMS]
     print(f'trained simple_cnn on synth_paddy for {a.epochs} epochs in {time.time()-t0:.1f}s; '
-          f'{len(learn.dls.valid_ds)} valid images; TTA transforms: {[getattr(t, '__name__', repr(t)) for t in DEFAULT_TFMS]}')
+          f'{len(learn.dls.valid_ds)} valid images; TTA transforms: {names}')
     print(tta_table(learn.model, vdl).round(4).to_string())
