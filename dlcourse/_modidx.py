@@ -190,6 +190,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'dlcourse.synth._sha256': ('synth.html#_sha256', 'dlcourse/synth.py'),
                                 'dlcourse.synth._test_table': ('synth.html#_test_table', 'dlcourse/synth.py'),
                                 'dlcourse.synth._train_table': ('synth.html#_train_table', 'dlcourse/synth.py'),
+                                'dlcourse.synth._try_lock': ('synth.html#_try_lock', 'dlcourse/synth.py'),
                                 'dlcourse.synth._tungro': ('synth.html#_tungro', 'dlcourse/synth.py'),
                                 'dlcourse.synth._write_dataset': ('synth.html#_write_dataset', 'dlcourse/synth.py'),
                                 'dlcourse.synth.draw_leaf': ('synth.html#draw_leaf', 'dlcourse/synth.py'),

@@ -321,29 +321,37 @@ def _reusable(dest:Path, settings:dict) -> bool:
                                     f"({', '.join(extra[:3])}{', ...' if len(extra) > 3 else ''}); not overwriting it")
     return False
 
-# %% ../nbs/00d_synth.ipynb #7c5ef282
+# %% ../nbs/00d_synth.ipynb #d76404c2
 _STALE_S = 60  # seconds: an unlocked temporary folder this old was left by a run that died
+
+def _try_lock(fd:int|None, wait:bool) -> bool|None:
+    "True once `fd` is locked; False if another process holds it (`wait=False`); None where there are no file locks"
+    if fd is None: return None
+    try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)); return True
+    except BlockingIOError: return False
+    except OSError: return None  # a file system without locks (some network ones)
 
 @contextmanager
 def _flock(folder:Path, wait:bool=True):
-    "Hold an exclusive lock on `folder` while inside; yields False if `wait` is False and another process holds it"
-    if fcntl is None: yield True; return  # no file locks on this system: go on unlocked
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        try: fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)); got = True
-        except BlockingIOError: got = False
-        yield got
-    finally: os.close(fd)  # closing the file releases the lock
+    "Hold an exclusive lock on `folder` while inside; yields what `_try_lock` says (None: going on unlocked)"
+    fd = None
+    if fcntl is not None:
+        try: fd = os.open(folder, os.O_RDONLY)
+        except OSError: pass
+    try: yield _try_lock(fd, wait)
+    finally:
+        if fd is not None: os.close(fd)  # closing the file releases the lock
 
 def _clean_stale(dest:Path) -> list[Path]:
-    "Delete temporary folders of `dest` left by runs that died; returns them"
+    "Delete temporary folders of `dest` left by runs that died (unlocked, or a day old without locks); returns them"
     pat, gone = re.compile(rf'\.{re.escape(dest.name)}\.(tmp|old)-[0-9a-f]{{8}}'), []
     for p in dest.parent.iterdir():
         if not (pat.fullmatch(p.name) and p.is_dir() and not p.is_symlink()): continue
-        age = time.time() - p.stat().st_mtime
-        if age < (_STALE_S if fcntl else 86400): continue
+        try: age = time.time() - p.stat().st_mtime
+        except FileNotFoundError: continue  # another run just deleted it
+        if age < _STALE_S: continue
         with _flock(p, wait=False) as free:
-            if free: shutil.rmtree(p, ignore_errors=True); gone.append(p)
+            if free or (free is None and age > 86400): shutil.rmtree(p, ignore_errors=True); gone.append(p)
     return gone
 
 # %% ../nbs/00d_synth.ipynb #5ed409be
@@ -361,7 +369,9 @@ def _build(dest:Path, settings:dict, progress:bool=True):
     tmp = dest.with_name(f'.{dest.name}.tmp-{uuid.uuid4().hex[:8]}')
     tmp.mkdir()  # permissions from the umask, like any folder you make (tempfile.mkdtemp would make it private)
     try:
-        with _flock(tmp): _write_dataset(tmp, settings, progress); _install(tmp, dest, settings)
+        with _flock(tmp):  # held while writing: tells other runs this folder is in use
+            _write_dataset(tmp, settings, progress)
+            _install(tmp, dest, settings)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
 
@@ -393,6 +403,7 @@ def synth_paddy(dest=None, # folder to write to; default: a folder per setting i
     settings = _settings(n_per_class, size, n_test, seed, label_noise)
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     dest = check_dir(_cache_dir()/f'synth_paddy-{key}' if dest is None else dest, 'dest', must_exist=False)
+    dest = Path(os.path.abspath(dest))  # absolute, without `..`: its parent is where the temporary folder goes
     dest.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(dest)
     with _flock(dest.parent): ok = _reusable(dest, settings)  # locked: never look while another run swaps it in

@@ -1,7 +1,7 @@
 """synth_paddy never loses a file: what a notebook can't check about itself (other processes, killed runs, umasks).
 
 Small settings throughout (2 images per class, 32 pixels): each dataset takes a fraction of a second."""
-import os, sys, json, time, stat, signal, hashlib, subprocess
+import os, sys, json, time, stat, errno, signal, hashlib, subprocess
 from pathlib import Path
 import pytest
 from conftest import ROOT, fresh_env
@@ -41,7 +41,8 @@ def test_foreign_folder_is_untouched(tmp_path):
 ])
 def test_dataset_json_not_ours_is_untouched(tmp_path, content, why):
     dest = tmp_path/'data'; (dest/'train_images').mkdir(parents=True)
-    (dest/'dataset.json').write_bytes(content); (dest/'train_images'/'x.jpg').write_bytes(b'x'); (dest/'a.csv').write_text('a\n1\n')
+    (dest/'dataset.json').write_bytes(content); (dest/'train_images'/'x.jpg').write_bytes(b'x')
+    (dest/'a.csv').write_text('a\n1\n')
     before = digest(dest)
     with pytest.raises(FileExistsError, match=why) as e: synth_paddy(dest, **SMALL)
     assert str(dest) in str(e.value)
@@ -71,7 +72,8 @@ def test_own_folder_with_your_files_is_not_rebuilt(tmp_path):
 
 def _delete_image(d): next((d/'train_images').rglob('*.jpg')).unlink()
 def _truncate_image(d): f = next((d/'test_images').iterdir()); f.write_bytes(f.read_bytes()[:50])
-def _flip_a_bit(d): f = next((d/'train_images').rglob('*.jpg')); b = bytearray(f.read_bytes()); b[-3] ^= 1; f.write_bytes(b)
+def _flip_a_bit(d):
+    f = next((d/'train_images').rglob('*.jpg')); b = bytearray(f.read_bytes()); b[-3] ^= 1; f.write_bytes(b)
 def _delete_csv(d): (d/'train.csv').unlink()
 def _empty_folder(d): import shutil; shutil.rmtree(d/'train_images'); (d/'train_images').mkdir()
 
@@ -139,10 +141,10 @@ def test_a_finished_copy_is_never_replaced(tmp_path):
     assert (dest.stat().st_ino, (dest/'train.csv').stat().st_ino) == inodes
     assert hidden(tmp_path) == []
 
-# --- runs that die -----------------------------------------------------------------------------------------------------
+# --- runs that die --------------------------------------------------------------------------------
 
 def test_killed_run_leftovers_are_cleaned(tmp_path):
-    code = "from dlcourse.synth import synth_paddy; import sys; synth_paddy(sys.argv[1], n_per_class=30, size=64, n_test=0)"
+    code = "import sys; from dlcourse.synth import synth_paddy; synth_paddy(sys.argv[1], n_per_class=30, n_test=0)"
     dest = tmp_path/'p'
     proc = subprocess.Popen([sys.executable, '-c', code, str(dest)], env=fresh_env(), cwd=ROOT)
     deadline = time.time() + 60
@@ -158,7 +160,8 @@ def test_killed_run_leftovers_are_cleaned(tmp_path):
     synth_paddy(dest, **SMALL)
     assert not tmp[0].exists() and hidden(tmp_path) == []
 
-LOCKER = "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)"
+LOCKER = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); "
+          "print('locked', flush=True); time.sleep(60)")
 
 @pytest.mark.skipif(synth.fcntl is None, reason='needs fcntl file locks')
 def test_a_live_run_keeps_its_temporary_folder(tmp_path):
@@ -171,14 +174,31 @@ def test_a_live_run_keeps_its_temporary_folder(tmp_path):
     finally: proc.kill(); proc.wait()
     assert synth._clean_stale(tmp_path/'p') == [live] and not live.exists()
 
+class _NoLocks:
+    "Stands for `fcntl` on a file system whose locks fail, as some network ones do"
+    LOCK_EX, LOCK_NB = 2, 4
+    @staticmethod
+    def flock(fd, op): raise OSError(errno.ENOLCK, 'No locks available')
+
+@pytest.mark.parametrize('locks', [None, _NoLocks], ids=['no fcntl', 'flock fails'])
+def test_without_file_locks(tmp_path, monkeypatch, locks):
+    "Without locks a dataset is still written and reused; leftovers go only once a day old (no lock to ask)"
+    monkeypatch.setattr(synth, 'fcntl', locks)
+    dest = synth_paddy(tmp_path/'p', **SMALL)
+    assert intact(dest) and synth_paddy(dest, **SMALL) == dest
+    old, recent = tmp_path/'.p.tmp-0123abcd', tmp_path/'.p.tmp-4567abcd'
+    for d, age in [(old, 2*86400), (recent, 600)]: d.mkdir(); os.utime(d, (time.time()-age,)*2)
+    assert synth._clean_stale(dest) == [old] and recent.exists()
+
 def test_only_our_temporary_folders_are_cleaned(tmp_path):
-    names = ['.p.tmp-0123abcd', '.p.old-0123abcd', '.p.tmp-mine', '.q.tmp-0123abcd', 'p.tmp-0123abcd', '.p.tmp-0123abcd.bak']
+    names = ['.p.tmp-0123abcd', '.p.old-0123abcd', '.p.tmp-mine', '.q.tmp-0123abcd', 'p.tmp-0123abcd',
+             '.p.tmp-0123abcd.bak']
     for n in names: (tmp_path/n).mkdir(); os.utime(tmp_path/n, (time.time()-3600,)*2)
     gone = synth._clean_stale(tmp_path/'p')
     assert sorted(p.name for p in gone) == ['.p.old-0123abcd', '.p.tmp-0123abcd']
     assert sorted(os.listdir(tmp_path)) == sorted(names[2:])
 
-# --- permissions, progress, imports --------------------------------------------------------------------------------------
+# --- permissions, progress, imports ----------------------------------------------------------------------
 
 @pytest.mark.parametrize('umask', [0o022, 0o027])
 def test_permissions_follow_the_umask(tmp_path, umask):
@@ -203,8 +223,9 @@ def test_progress_bar_only_for_big_sets(tmp_path, monkeypatch):
     assert calls == [10]
 
 def test_imports_stay_light_and_names_stay_importable():
-    code = ("import sys, dlcourse.data, dlcourse.synth as s; from dlcourse.data import synth_paddy, draw_leaf, DISEASES, "
-            "VARIETIES, DataPath; assert synth_paddy is s.synth_paddy and draw_leaf is s.draw_leaf; "
+    code = ("import sys, dlcourse.data, dlcourse.synth as s; "
+            "from dlcourse.data import synth_paddy, draw_leaf, DISEASES, VARIETIES, DataPath; "
+            "assert synth_paddy is s.synth_paddy and draw_leaf is s.draw_leaf; "
             "bad = [m for m in ('torch', 'fastprogress', 'fastai') if m in sys.modules]; assert not bad, bad")
     r = subprocess.run([sys.executable, '-c', code], env=fresh_env(), cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
