@@ -391,7 +391,7 @@ def _data_path(p, source:str) -> DataPath:
     return res
 
 # %% ../nbs/00d_synth.ipynb #6bd704d7
-def synth_paddy(dest=None, # folder to write to; default: a folder per setting in `$DLCOURSE_CACHE` (~/.cache/dlcourse)
+def synth_paddy(dest=None, # a new or empty folder, or one synth_paddy wrote; default: one per setting in the cache
                 n_per_class:int=40, # training images per disease label
                 size:int=64, # image width and height in pixels
                 n_test:int=50, # images in `test_images/` (no labels)
