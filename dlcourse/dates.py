@@ -7,52 +7,55 @@ from __future__ import annotations
 import re, warnings
 import numpy as np
 import pandas as pd
+from .checks import check_cols, check_int, check_num
 
 # %% auto #0
 __all__ = ['DATE_ATTRS', 'as_datetime', 'elapsed_seconds', 'add_datepart', 'add_elapsed_times', 'add_cyclic']
 
 # %% ../nbs/06_dates.ipynb #1fa863c8
-def _check_frame(df, cols:list, arg:str='field_name'):
-    "Raise a clear error unless `df` is a non-empty DataFrame with every column in `cols`"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-    for c in cols:
-        if c not in df.columns: raise KeyError(f"{arg}={c!r}: no such column in df (columns: {list(df.columns)})")
+def _check_rows(df, cols:list, what:str) -> pd.DataFrame:
+    "`df` if it is a non-empty DataFrame with unique, single-level column names that include `cols`"
+    check_cols(df, cols, 'df', what)
     if len(df) == 0: raise ValueError(f"df is empty: expected at least one row in column(s) {cols}")
+    return df
 
-def as_datetime(col:pd.Series, # a datetime64 column (any unit, tz-aware or not), date strings, or `datetime.date` objects
+def as_datetime(col:pd.Series, # datetime64 (any unit, tz-aware or not), date strings or `datetime.date` objects
                 name:str='field_name', # the column's name, used in error messages
                ) -> pd.Series:
-    "`col` as a pandas datetime column (unit and timezone kept), parsing strings and `date` objects; numbers are refused"
+    "`col` as a pandas datetime column (unit and timezone kept), parsing strings and `date` objects; numbers refused"
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype): return col
     if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-        raise TypeError(f"{name}: expected a date column (datetime64, date strings or datetime.date objects), got dtype {col.dtype}")
+        raise ValueError(f"{name}: expected a date column (datetime64, date strings or datetime.date objects), "
+                         f"got dtype {col.dtype}")
     try: return pd.to_datetime(col)
     except (ValueError, TypeError, OverflowError) as e:
         raise ValueError(f"{name}: expected a date column, but its values could not be parsed as dates ({e})") from None
 
 def elapsed_seconds(dates:pd.Series, # dates in any form `as_datetime` accepts
                    ) -> pd.Series:
-    "Whole seconds since 1970-01-01 00:00 UTC (floored, as float with NaN for NaT), right for every datetime unit"
+    "Whole seconds since 1970-01-01 00:00 UTC (floored; float, NaN for NaT), right for every datetime unit"
     d = as_datetime(dates, getattr(dates, 'name', None) or 'dates')
-    epoch = pd.Timestamp(0, tz='UTC') if isinstance(d.dtype, pd.DatetimeTZDtype) else pd.Timestamp(0)
+    tz = 'UTC' if isinstance(d.dtype, pd.DatetimeTZDtype) else None
+    epoch = pd.Timestamp(0, tz=tz).as_unit(d.dt.unit)  # the column's own unit: no overflow far from 1970
     return ((d - epoch) // pd.Timedelta(seconds=1)).astype('float64')
 
 # %% ../nbs/06_dates.ipynb #f23f1da2
 DATE_ATTRS = ['Year', 'Month', 'Week', 'Day', 'Dayofweek', 'Dayofyear', 'Is_month_end', 'Is_month_start',
               'Is_quarter_end', 'Is_quarter_start', 'Is_year_end', 'Is_year_start']
-_DT_NAMES = dict(Dayofweek='day_of_week', Dayofyear='day_of_year')  # pandas 3 deprecates `.dt.dayofweek`/`.dt.dayofyear`
+_DT_NAMES = dict(Dayofweek='day_of_week', Dayofyear='day_of_year')  # pandas 3 deprecates `.dt.dayofweek`
 
 def add_datepart(df:pd.DataFrame, # the table; it is not modified
-                 field_name:str, # the date column: datetime64 (any unit, tz-aware or not), strings or `date` objects
+                 field_name:str, # the date column: datetime64 (any unit, tz-aware or not), strings, `date` objects
                  prefix:str|None=None, # prefix of the new columns; default: `field_name` without a final 'date'/'Date'
                  drop:bool=True, # drop `field_name` from the result
                  time:bool=False, # also add Hour, Minute and Second
                 ) -> pd.DataFrame:
-    "A copy of `df` with fastai's date-part columns (Year, Month, Week, ... Elapsed) for `field_name`, right for every datetime unit"
-    _check_frame(df, [field_name])
+    "A copy of `df` with fastai's date-part columns (Year, Month, Week, ... Elapsed), right for every datetime unit"
+    _check_rows(df, [field_name], f"field_name={field_name!r}")
     df = df.copy()
     field = as_datetime(df[field_name], f"field_name={field_name!r}")
-    if field.isna().all(): warnings.warn(f"field_name={field_name!r}: every value is missing (NaT), so every date part will be NaN", stacklevel=2)
+    if field.isna().all():
+        warnings.warn(f"field_name={field_name!r}: every value is missing (NaT), so every date part is NaN", stacklevel=2)
     df[field_name] = field
     prefix = re.sub('[Dd]ate$', '', field_name) if prefix is None else prefix
     attrs = DATE_ATTRS + (['Hour', 'Minute', 'Second'] if time else [])
@@ -62,45 +65,61 @@ def add_datepart(df:pd.DataFrame, # the table; it is not modified
     return df.drop(columns=field_name) if drop else df
 
 # %% ../nbs/06_dates.ipynb #f4c72484
-def _day_diff(a:pd.Series, b:pd.Series) -> np.ndarray:
-    "Whole days from `b` to `a`, truncated toward zero like fastai (NaN where either is missing)"
-    return np.trunc(((a - b) / pd.Timedelta(days=1)).to_numpy(dtype='float64', na_value=np.nan))
+def _events(col:pd.Series, f) -> np.ndarray:
+    "Event column `f` as a bool array: true/false or numbers (nonzero is an event); text and missing values refused"
+    kind = pd.api.types.infer_dtype(col, skipna=True)
+    if kind not in ('boolean', 'integer', 'floating', 'mixed-integer-float'):
+        raise ValueError(f"field_names: column {f!r} holds {kind} values (dtype {col.dtype}); expected true/false or "
+                         f"0/1 for every row (compare first, e.g. df[{f!r}] == 'yes')")
+    if col.isna().any():
+        raise ValueError(f"field_names: column {f!r} has {int(col.isna().sum())} missing values; "
+                         "expected true/false for every row")
+    return col.to_numpy(dtype=bool)
 
+def _groups(base:pd.Series, d:np.ndarray) -> list:
+    "Row positions of each group of `base`, in date order within the group"
+    codes = pd.factorize(base)[0]
+    order = np.lexsort((d.view('int64'), codes))
+    return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+
+def _group_times(d:np.ndarray, e:np.ndarray, window:int) -> tuple:
+    "For one group's sorted dates `d` and events `e`: days since the last event, until the next, events in windows"
+    evd, c, w, day = d[e], np.r_[0, np.cumsum(e)], np.timedelta64(window, 'D'), np.timedelta64(1, 'D')
+    after, before = np.full(len(d), np.nan), np.full(len(d), np.nan)
+    if len(evd):
+        i, j = np.searchsorted(evd, d, 'right') - 1, np.searchsorted(evd, d, 'left')  # last <= d, next >= d
+        after[i >= 0] = np.trunc((d - evd[i])[i >= 0] / day)
+        before[j < len(evd)] = np.trunc((d - evd[np.minimum(j, len(evd) - 1)])[j < len(evd)] / day)
+    bw = c[np.searchsorted(d, d, 'right')] - c[np.searchsorted(d, d - w, 'right')]  # (d - window, d]
+    fw = c[np.searchsorted(d, d + w, 'left')] - c[np.searchsorted(d, d, 'left')]    # [d, d + window)
+    return after, before, bw.astype(float), fw.astype(float)
+
+# %% ../nbs/06_dates.ipynb #bfbf12ba
 def add_elapsed_times(df:pd.DataFrame, # the table; it is not modified
                       field_names:str|list, # event column(s): true/1 on days an event happens
-                      date_field:str, # the date column
+                      date_field:str, # the date column (any unit; tz-aware dates count local calendar days)
                       base_field:str, # the group column (e.g. store); elapsed times restart in each group
                       window:int=7, # window length in days for the `_bw`/`_fw` event counts
                      ) -> pd.DataFrame:
-    "A copy of `df` with fastai's `After<f>`, `Before<f>`, `<f>_bw`, `<f>_fw` columns: NaN before the first event, windows in days"
-    fields = [field_names] if isinstance(field_names, str) else list(field_names)
+    "A copy of `df` with fastai's `After<f>`, `Before<f>`, `<f>_bw`, `<f>_fw`: NaN before the first event, days windows"
+    fields = list(field_names) if isinstance(field_names, (list, tuple)) else [field_names]
     if not fields: raise ValueError("field_names: expected at least one event column")
-    for f in fields: _check_frame(df, [f], 'field_names')
-    _check_frame(df, [date_field], 'date_field'); _check_frame(df, [base_field], 'base_field')
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1: raise ValueError(f"window={window!r}: expected an int >= 1 (days)")
+    _check_rows(df, fields, f"field_names={field_names!r}")
+    _check_rows(df, [date_field], f"date_field={date_field!r}"); _check_rows(df, [base_field], f"base_field={base_field!r}")
+    window = check_int(window, 'window')
     dates = as_datetime(df[date_field], f"date_field={date_field!r}")
     if isinstance(dates.dtype, pd.DatetimeTZDtype): dates = dates.dt.tz_localize(None)  # local calendar days
-    if dates.isna().any(): raise ValueError(f"date_field={date_field!r}: expected no missing dates, found {int(dates.isna().sum())}")
+    if dates.isna().any():
+        raise ValueError(f"date_field={date_field!r}: expected no missing dates, found {int(dates.isna().sum())}")
     if df[base_field].isna().any(): raise ValueError(f"base_field={base_field!r}: expected no missing groups")
-    out = df.copy()
-    work = pd.DataFrame({'b': df[base_field].to_numpy(), 'd': dates.to_numpy(), 'pos': np.arange(len(df))}).sort_values(['b', 'd'], kind='stable')
-    groups = list(work.groupby('b', sort=False).indices.values())
-    d, w = work.d.to_numpy(), np.timedelta64(window, 'D')
-    for f in fields:
-        if df[f].isna().any(): raise ValueError(f"field_names: column {f!r} has missing values; expected true/false for every row")
-        e = df[f].to_numpy().astype(bool)[work.pos.to_numpy()]
-        evd = work.d.where(e)
-        after = _day_diff(work.d, evd.groupby(work.b).ffill())
-        before = _day_diff(work.d, evd.groupby(work.b).bfill())
-        bw, fw = np.zeros(len(df)), np.zeros(len(df))
+    events = {f: _events(df[f], f) for f in fields}
+    d = dates.to_numpy()
+    groups, out = _groups(df[base_field], d), df.copy()
+    for f, e in events.items():
+        cols = {n: np.empty(len(df)) for n in (f'After{f}', f'Before{f}', f'{f}_bw', f'{f}_fw')}
         for idx in groups:
-            gd, c = d[idx], np.r_[0, np.cumsum(e[idx])]
-            bw[idx] = c[np.searchsorted(gd, gd, 'right')] - c[np.searchsorted(gd, gd - w, 'right')]   # (d - window, d]
-            fw[idx] = c[np.searchsorted(gd, gd + w, 'left')] - c[np.searchsorted(gd, gd, 'left')]     # [d, d + window)
-        pos = work.pos.to_numpy()
-        for name, v in (('After' + f, after), ('Before' + f, before), (f + '_bw', bw), (f + '_fw', fw)):
-            col = np.empty(len(df)); col[pos] = v
-            out[name] = col
+            for n, v in zip(cols, _group_times(d[idx], e[idx], window)): cols[n][idx] = v
+        for n, v in cols.items(): out[n] = v
     return out
 
 # %% ../nbs/06_dates.ipynb #748ad241
@@ -110,11 +129,12 @@ def add_cyclic(df:pd.DataFrame, # the table; it is not modified
                drop:bool=False, # drop `field_name` from the result
               ) -> pd.DataFrame:
     "A copy of `df` with `<field_name>_sin` and `<field_name>_cos`: the column mapped onto a circle of `period`"
-    _check_frame(df, [field_name])
-    if not pd.api.types.is_numeric_dtype(df[field_name].dtype) or pd.api.types.is_bool_dtype(df[field_name].dtype):
-        raise TypeError(f"field_name={field_name!r}: expected a numeric column, got dtype {df[field_name].dtype}")
-    if not period > 0: raise ValueError(f"period={period!r}: expected a number > 0")
+    _check_rows(df, [field_name], f"field_name={field_name!r}")
+    col = df[field_name]
+    if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        raise ValueError(f"field_name={field_name!r}: expected a numeric column, got dtype {col.dtype}")
+    period = check_num(period, 'period', lo=0, lo_open=True)
+    angle = 2 * np.pi * col.to_numpy(dtype='float64', na_value=np.nan) / period  # by position: any index
     df = df.copy()
-    angle = 2 * np.pi * df[field_name].astype('float64') / period
-    df[field_name + '_sin'], df[field_name + '_cos'] = np.sin(angle), np.cos(angle)
+    df[f'{field_name}_sin'], df[f'{field_name}_cos'] = np.sin(angle), np.cos(angle)
     return df.drop(columns=field_name) if drop else df
