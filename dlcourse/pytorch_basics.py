@@ -4,67 +4,100 @@
 
 # %% ../nbs/01_pytorch_basics.ipynb #3de7231d
 from __future__ import annotations
-import time, statistics
+import math, time
+import numpy as np
 import torch
+from .checks import check_int, check_frac
 
 # %% auto #0
-__all__ = ['time_it', 'compare_compiled']
+__all__ = ['time_calls', 'time_it', 'median_ci', 'compare_compiled']
 
 # %% ../nbs/01_pytorch_basics.ipynb #aad19395
-def time_it(f, # the function to time
-            *args, # positional arguments for `f`
+def _sync():
+    if torch.cuda.is_available(): torch.cuda.synchronize()
+
+def time_calls(f, # the function to time
+               *args, # positional arguments for `f`
+               n:int=20, # timed calls
+               warmup:int=2, # untimed calls first
+               **kwargs, # keyword arguments for `f`
+              ) -> np.ndarray:
+    "Wall-clock seconds of each of `n` calls `f(*args, **kwargs)`, after `warmup` untimed calls (waits for CUDA work)"
+    if not callable(f): raise ValueError(f"f: expected a callable, got {type(f).__name__}")
+    n, warmup = check_int(n, 'n'), check_int(warmup, 'warmup', lo=0)
+    for _ in range(warmup): f(*args, **kwargs)
+    _sync()
+    times = np.empty(n)
+    for i in range(n):
+        start = time.perf_counter()
+        f(*args, **kwargs); _sync()
+        times[i] = time.perf_counter() - start
+    return times
+
+def time_it(f, *args, # the function to time and its positional arguments
             n:int=20, # timed calls; the median is returned
             warmup:int=2, # untimed calls first
             **kwargs, # keyword arguments for `f`
            ) -> float:
     "Median wall-clock seconds of `n` calls `f(*args, **kwargs)`, after `warmup` untimed calls (waits for CUDA work)"
-    if not callable(f): raise TypeError(f"f: expected a callable, got {type(f).__name__}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n={n!r}: expected an int >= 1")
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0: raise ValueError(f"warmup={warmup!r}: expected an int >= 0")
-    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-    for _ in range(warmup): f(*args, **kwargs)
-    sync()
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        f(*args, **kwargs)
-        sync()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return float(np.median(time_calls(f, *args, n=n, warmup=warmup, **kwargs)))
+
+# %% ../nbs/01_pytorch_basics.ipynb #032d52aa
+def median_ci(values, # one measurement per repeat (e.g. `time_calls(...)`)
+              conf:float=0.95, # coverage of the interval
+             ) -> tuple[float, float, float]:
+    "Median of `values` with a distribution-free `conf` interval from order statistics: (median, low, high)"
+    v = np.sort(np.asarray(values, dtype=float).ravel())
+    conf, n = check_frac(conf, 'conf', open_lo=True, open_hi=True), v.size
+    if n == 0 or not np.isfinite(v).all(): raise ValueError("values: expected at least one finite number")
+    cdf = np.cumsum([math.comb(n, i) for i in range(n + 1)]) / 2**n  # P(Binomial(n, 1/2) <= i)
+    k = int(np.searchsorted(cdf, (1 - conf) / 2, side='right'))  # P(fewer than k values below the median) <= alpha/2
+    if k == 0: raise ValueError(f"values: {n} values cannot give a {conf:.0%} interval for the median; time more calls")
+    return float(np.median(v)), float(v[k - 1]), float(v[n - k])
 
 # %% ../nbs/01_pytorch_basics.ipynb #faea8269
-def compare_compiled(model, # a `torch.nn.Module` (or any function of `x`)
+def _first_call(model, x, backend:str, fresh:bool, **kw):
+    "(compiled model, its first output, seconds the first call took); the first call compiles"
+    if fresh: torch._dynamo.reset()  # documented in `compare_compiled`: forgets every compiled function
+    cmodel = torch.compile(model, backend=backend, **kw)
+    start = time.perf_counter()
+    out = cmodel(x)
+    return cmodel, out, time.perf_counter() - start
+
+def _alternate(fa, fb, x, n:int, warmup:int) -> tuple:
+    "Seconds of `n` calls of `fa(x)` and of `fb(x)`, called in turn after `warmup` untimed pairs"
+    ta, tb = np.empty(n), np.empty(n)
+    for i in range(warmup + n):
+        for f, ts in ((fa, ta), (fb, tb)):
+            start = time.perf_counter(); f(x); _sync()
+            if i >= warmup: ts[i - warmup] = time.perf_counter() - start
+    return ta, tb
+
+# %% ../nbs/01_pytorch_basics.ipynb #c052e516
+def compare_compiled(model, # a `torch.nn.Module` (or any function of `x`); its mode is not changed
                      x, # an input batch for `model`
-                     backend:str='inductor', # `torch.compile` backend: 'inductor' (real code generation), 'aot_eager', 'eager'
-                     n:int=20, # timed calls of each version
+                     backend:str='inductor', # `torch.compile` backend: 'inductor' (generates code), 'aot_eager', 'eager'
+                     n:int=20, # timed calls of each version (at least 6 for the 95% intervals)
                      warmup:int=3, # untimed calls of each after the first (compiling) call
+                     fresh:bool=False, # `torch._dynamo.reset()` first, so `compile_s` is a full compile (forgets
+                                       # every function compiled before in this process)
                      **compile_kwargs, # passed to `torch.compile`, e.g. mode='max-autotune'
                     ) -> dict:
-    "Time `model(x)` eagerly and through `torch.compile(backend=...)` (inference mode); median seconds, speed-up, max difference, or the compile error"
-    if not callable(model): raise TypeError(f"model: expected a module or callable, got {type(model).__name__}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n={n!r}: expected an int >= 1")
-    res = dict(backend=backend, eager=None, compile_s=None, compiled=None, speedup=None, max_diff=None, error=None)
+    "Time `model(x)` eagerly and through `torch.compile` (no grad): medians with intervals, speed-up, or the error"
+    if not callable(model): raise ValueError(f"model: expected a module or callable, got {type(model).__name__}")
+    n, warmup = check_int(n, 'n', lo=6), check_int(warmup, 'warmup', lo=0)
+    res = dict(backend=backend, compile_s=None, max_diff=None, error=None)
     with torch.no_grad():
         ref = model(x)
-        try:
-            torch._dynamo.reset()  # forget earlier compilations so `compile_s` includes the real cost
-            cmodel = torch.compile(model, backend=backend, **compile_kwargs)
-            start = time.perf_counter()
-            out = cmodel(x)  # the first call compiles
-            res['compile_s'] = time.perf_counter() - start
+        try: cmodel, out, res['compile_s'] = _first_call(model, x, backend, fresh, **compile_kwargs)
         except Exception as e:  # e.g. no C++ compiler: report it honestly instead of crashing
             msg = str(e).strip()
             res['error'] = f"{type(e).__name__}: {msg.splitlines()[0][:300] if msg else ''}"
-            res['eager'] = time_it(model, x, n=n, warmup=warmup)
+            res['eager'], res['eager_lo'], res['eager_hi'] = median_ci(time_calls(model, x, n=n, warmup=warmup))
             return res
         res['max_diff'] = (out - ref).abs().max().item()
-        # alternate the two versions call by call, so a burst of load from another process hits both alike
-        t_eager, t_comp = [], []
-        for i in range(warmup + n):
-            for f, ts in ((model, t_eager), (cmodel, t_comp)):
-                start = time.perf_counter(); f(x)
-                if torch.cuda.is_available(): torch.cuda.synchronize()
-                if i >= warmup: ts.append(time.perf_counter() - start)
-        res['eager'], res['compiled'] = statistics.median(t_eager), statistics.median(t_comp)
-        res['speedup'] = res['eager'] / res['compiled']
+        te, tc = _alternate(model, cmodel, x, n, warmup)  # a load burst hits both of a pair alike
+    res['eager'], res['eager_lo'], res['eager_hi'] = median_ci(te)
+    res['compiled'], res['compiled_lo'], res['compiled_hi'] = median_ci(tc)
+    res['speedup'], res['speedup_lo'], res['speedup_hi'] = median_ci(te / tc)  # per-pair ratios
     return res
