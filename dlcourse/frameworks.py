@@ -4,11 +4,10 @@
 
 # %% ../nbs/01b_frameworks.ipynb #fac27987
 from __future__ import annotations
-import operator
 from dataclasses import dataclass
 import numpy as np
 import torch
-from .checks import check_int, check_one_of
+from .checks import check_one_of
 
 # %% auto #0
 __all__ = ['OPS', 'Node', 'Graph', 'run_graph', 'graph_grads', 'fx_ops', 'captured_graphs']
