@@ -144,7 +144,8 @@ def test_add_elapsed_times_matches_reference(args, window):
     df, secs, groups, ev, tz, kind, with_na = args
     before = df.copy()
     if kind == 'text':
-        with pytest.raises(ValueError, match="field_names: column 'e' holds"): add_elapsed_times(df, 'e', 'date', 'store')
+        with pytest.raises(ValueError, match="field_names: column 'e' holds"):
+            add_elapsed_times(df, 'e', 'date', 'store')
         return
     if with_na and kind not in ('bool', 'int64'):
         with pytest.raises(ValueError, match="field_names: column 'e' has 1 missing"):
@@ -184,7 +185,8 @@ def test_duplicate_or_multiindex_columns_refused(helper, kind):
        st.sampled_from(['Int64', 'Float64', 'float64', 'boolean', 'object']))
 def test_add_cyclic_nullable(vals, dtype):
     "Nullable numbers give NaN where missing and the float answer elsewhere; booleans and objects are refused"
-    col = pd.Series(vals, dtype=dtype) if dtype != 'boolean' else pd.Series([None if v is None else v > 0 for v in vals], dtype='boolean')
+    if dtype == 'boolean': vals = [None if v is None else v > 0 for v in vals]
+    col = pd.Series(vals, dtype=dtype)
     df = pd.DataFrame(dict(m=col.array), index=[0] * len(vals))  # a repeated index value
     if dtype in ('boolean', 'object'):
         with pytest.raises(ValueError, match="field_name='m': expected a numeric column"): add_cyclic(df, 'm', 12)
@@ -200,7 +202,19 @@ def test_add_cyclic_period_refused(period):
     with pytest.raises(ValueError, match='period='): add_cyclic(pd.DataFrame(dict(m=[1, 2])), 'm', period)
 
 
-@pytest.mark.parametrize('col', [pd.Series([1, 2]), pd.array([True, None], dtype='boolean'), pd.array([1, None], dtype='Int64')])
+@pytest.mark.parametrize('col', [pd.Series([1, 2]), pd.array([True, None], dtype='boolean'),
+                                 pd.array([1, None], dtype='Int64')])
 def test_numbers_are_not_dates(col):
     with pytest.raises(ValueError, match="field_name='d': expected a date column"):
         add_datepart(pd.DataFrame(dict(d=col)), 'd')
+
+
+@pytest.mark.parametrize('col', [
+    pd.Series(['2020-01-01T00:00:00+01:00', '2020-01-01T00:00:00+00:00']),  # strings with two different offsets
+    pd.Series([pd.Timestamp('2020-01-01', tz='UTC'), pd.Timestamp('2020-01-01', tz='Asia/Tokyo')], dtype=object)])
+def test_mixed_timezones_refused(col):
+    "A column mixing timezones has no single calendar: refused with a message naming the column, not parsed silently"
+    with pytest.raises(ValueError, match="field_name='d': expected a date column"):
+        add_datepart(pd.DataFrame(dict(d=col)), 'd')
+    ev = pd.DataFrame(dict(d=col, g=1, e=[1, 0]))
+    with pytest.raises(ValueError, match="date_field='d': expected a date column"): add_elapsed_times(ev, 'e', 'd', 'g')
