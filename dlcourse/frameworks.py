@@ -111,5 +111,8 @@ def captured_graphs(f, # a function or module to run once through `torch.compile
     def record(gm, example_inputs):  # a torch.compile backend: receives each graph, returns what to run
         graphs.append(gm)
         return gm.forward
-    torch.compile(f, backend=record)(*args)  # a new backend each call: Dynamo re-captures rather than reuse a cache
+    # a new backend each call makes Dynamo capture again instead of reusing its cache; past its limit of 8
+    # recompiles per function it would silently run eager code and record nothing, so lift the limit meanwhile
+    with torch._dynamo.config.patch(recompile_limit=10**6, accumulated_recompile_limit=10**6):
+        torch.compile(f, backend=record)(*args)
     return graphs
