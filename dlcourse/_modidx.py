@@ -158,6 +158,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'dlcourse.neural_net.relu_sum': ('neural_net.html#relu_sum', 'dlcourse/neural_net.py')},
             'dlcourse.pytorch_basics': { 'dlcourse.pytorch_basics._alternate': ( 'pytorch_basics.html#_alternate',
                                                                                  'dlcourse/pytorch_basics.py'),
+                                         'dlcourse.pytorch_basics._eval_mode': ( 'pytorch_basics.html#_eval_mode',
+                                                                                 'dlcourse/pytorch_basics.py'),
                                          'dlcourse.pytorch_basics._first_call': ( 'pytorch_basics.html#_first_call',
                                                                                   'dlcourse/pytorch_basics.py'),
                                          'dlcourse.pytorch_basics._sync': ('pytorch_basics.html#_sync', 'dlcourse/pytorch_basics.py'),

@@ -5,6 +5,7 @@
 # %% ../nbs/01_pytorch_basics.ipynb #3de7231d
 from __future__ import annotations
 import math, time
+from contextlib import contextmanager
 import numpy as np
 import torch
 from .checks import check_int, check_frac
@@ -56,6 +57,16 @@ def median_ci(values, # one measurement per repeat (e.g. `time_calls(...)`)
     return float(np.median(v)), float(v[k - 1]), float(v[n - k])
 
 # %% ../nbs/01_pytorch_basics.ipynb #faea8269
+@contextmanager
+def _eval_mode(model):
+    "Run the block with `model` (and every submodule) in eval mode, then put back each one's own mode"
+    modes = {m: m.training for m in model.modules()} if isinstance(model, torch.nn.Module) else {}
+    try:
+        for m in modes: m.eval()
+        yield model
+    finally:
+        for m, t in modes.items(): m.train(t)
+
 def _first_call(model, x, backend:str, fresh:bool, **kw):
     "(compiled model, its first output, seconds the first call took); the first call compiles"
     if fresh: torch._dynamo.reset()  # documented in `compare_compiled`: forgets every compiled function
@@ -74,7 +85,7 @@ def _alternate(fa, fb, x, n:int, warmup:int) -> tuple:
     return ta, tb
 
 # %% ../nbs/01_pytorch_basics.ipynb #c052e516
-def compare_compiled(model, # a `torch.nn.Module` (or any function of `x`); its mode is not changed
+def compare_compiled(model, # a `torch.nn.Module` (timed in eval mode; each submodule's mode is put back after)
                      x, # an input batch for `model`
                      backend:str='inductor', # `torch.compile` backend: 'inductor' (makes code), 'aot_eager', 'eager'
                      n:int=20, # timed calls of each version (at least 6 for the 95% intervals)
@@ -87,7 +98,7 @@ def compare_compiled(model, # a `torch.nn.Module` (or any function of `x`); its 
     if not callable(model): raise ValueError(f"model: expected a module or callable, got {type(model).__name__}")
     n, warmup = check_int(n, 'n', lo=6), check_int(warmup, 'warmup', lo=0)
     res = dict(backend=backend, compile_s=None, max_diff=None, error=None)
-    with torch.no_grad():
+    with _eval_mode(model), torch.no_grad():  # eval: BatchNorm's running statistics are not updated
         ref = model(x)
         try: cmodel, out, res['compile_s'] = _first_call(model, x, backend, fresh, **compile_kwargs)
         except Exception as e:  # e.g. no C++ compiler: report it honestly instead of crashing
