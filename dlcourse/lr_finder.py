@@ -18,8 +18,9 @@ from .stats import compare_runs
 from .training import simple_cnn
 
 # %% auto #0
-__all__ = ['valley', 'slide', 'minimum', 'steep', 'preserved', 'LRFindResult', 'lr_find', 'slide_scaled', 'LRTask',
-           'titanic_task', 'paddy_task', 'diabetes_task', 'train_eval', 'lr_grid_compare', 'suggestion_vs_best']
+__all__ = ['LR_GRID', 'LR_SEEDS', 'valley', 'slide', 'minimum', 'steep', 'preserved', 'LRFindResult', 'lr_find', 'slide_scaled',
+           'LRTask', 'titanic_task', 'paddy_task', 'diabetes_task', 'train_eval', 'lr_grid_compare',
+           'suggestion_vs_best']
 
 # %% ../nbs/07_lr_finder.ipynb #da232989
 def _np(a) -> np.ndarray:
@@ -303,7 +304,7 @@ def train_eval(task:LRTask, # the problem
     vl = _valid_loss(model, task)
     return vl if math.isfinite(vl) else float('inf')
 
-# %% ../nbs/07_lr_finder.ipynb #45ec1ffd
+# %% ../nbs/07_lr_finder.ipynb #b5934a98
 def _run(task, config, epochs, used):
     "One short training: at the rate `config`, or at the rate the suggestion function `config` picks on this model"
     model, dl = task.make_model(), DataLoader(task.train_ds, task.bs, shuffle=True)
@@ -311,9 +312,12 @@ def _run(task, config, epochs, used):
     used.append(float(lr))
     return train_eval(task, lr, epochs, model, dl)  # lr_find restored the RNG: the same batches as the grid's runs
 
+LR_GRID = tuple(float(lr) for lr in 10.**np.arange(-4.5, 0, .5))  # the lesson's grid: 3e-5 to 0.3, half a decade apart
+LR_SEEDS = (0, 1, 2)  # the lesson's seeds
+
 def lr_grid_compare(task:LRTask, # the problem, e.g. `titanic_task()`
-                    lrs=(1e-4, 1e-3, 1e-2, 1e-1), # the grid of constant learning rates
-                    seeds=(0, 1, 2), # every rate and the suggestion train once per seed, reseeded identically
+                    lrs=LR_GRID, # the grid of constant learning rates
+                    seeds=LR_SEEDS, # every rate and the suggestion train once per seed, reseeded identically
                     epochs:int|None=None, # epochs of each training; default: `task.epochs`
                     suggest:Callable=valley, # the suggestion rule compared with the grid
                     progress:bool=True, # show a progress bar over the runs
