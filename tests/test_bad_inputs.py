@@ -89,7 +89,7 @@ CASES = [
     Case('accumulation.fit_acc', 'n_acc smaller than the batch', "accumulation.fit_acc(LIN, DL, F.cross_entropy, OPT, n_acc=2)", ValueError, 'n_acc=2: expected at least the batch size'),
     Case('accumulation.fit_acc', 'a loader that yields nothing', "accumulation.fit_acc(LIN, [], F.cross_entropy, OPT, n_acc=8)", ValueError, 'dl: expected at least one batch'),
     Case('accumulation.fit_acc', 'a loss that is NaN from the first step', "accumulation.fit_acc(LIN, DL, NAN_LOSS, OPT, n_acc=8)", FloatingPointError, 'loss is nan at the first step'),
-    Case('accumulation.find_bn', 'a model name instead of a model', "accumulation.find_bn('resnet18')", TypeError, 'model: expected a torch.nn.Module'),
+    Case('accumulation.find_bn', 'a model name instead of a model', "accumulation.find_bn('resnet18')", ValueError, 'model: expected a torch.nn.Module'),
     Case('lr_finder.lr_find', 'a loader that yields nothing', "lr_finder.lr_find(LIN, [], F.cross_entropy)", ValueError, 'dl: expected at least one batch'),
     Case('lr_finder.lr_find', 'a loss that is NaN from the first batch', "lr_finder.lr_find(LIN, DL, NAN_LOSS)", ValueError, 'loss is nan at the first batch'),
     Case('lr_finder.lr_find', 'a reversed learning-rate range', "lr_finder.lr_find(LIN, DL, F.cross_entropy, start_lr=1, end_lr=1e-3)", ValueError, 'expected 0 < start_lr < end_lr'),
