@@ -8,68 +8,47 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from .checks import check_cols, check_int, check_num, check_frac, check_one_of, check_labels
+from .titanic import CAT_COLS, DUMMY_COLS, INDEP_COLS, prep_titanic  # pandas-only; re-exported from here
+_all_ = ['CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'prep_titanic']
 
 # %% auto #0
-__all__ = ['CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'LOSSES', 'prep_titanic', 'titanic_tensors', 'random_splitter',
-           'titanic_splits', 'linear_grads', 'hand_step', 'init_linear', 'linear_preds', 'sigmoid_preds', 'mae', 'bce',
-           'accuracy', 'update_coeffs', 'train_model', 'init_hidden', 'hidden_preds', 'init_deep', 'deep_preds']
-
-# %% ../nbs/03_sgd_titanic.ipynb #2c7d12a2
-CAT_COLS = ['Sex', 'Pclass', 'Embarked']
-DUMMY_COLS = ['Sex_male', 'Sex_female', 'Pclass_1', 'Pclass_2', 'Pclass_3', 'Embarked_C', 'Embarked_Q', 'Embarked_S']
-INDEP_COLS = ['Age', 'SibSp', 'Parch', 'LogFare'] + DUMMY_COLS
-
-def _check_df(df, need, name='df'):
-    "Raise a clear error unless `df` is a DataFrame with every column in `need`"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in need if c not in df.columns]
-    if missing: raise ValueError(f"{name}: expected columns {list(need)}, missing {missing}")
-
-def prep_titanic(df:pd.DataFrame, # Kaggle Titanic columns (at least Age, SibSp, Parch, Fare, Sex, Pclass, Embarked)
-                 modes:pd.Series|None=None, # fill values per column; default `df.mode().iloc[0]` (give the train modes for test data)
-                ) -> pd.DataFrame:
-    "A copy of `df` prepared as in the course: gaps filled with `modes`, a `LogFare` column, float dummy columns `DUMMY_COLS`"
-    _check_df(df, ['Age', 'SibSp', 'Parch', 'Fare'] + CAT_COLS)
-    if modes is None: modes = df.mode().iloc[0]
-    df = df.fillna(modes)  # a new frame: the caller's df is not changed
-    df['LogFare'] = np.log(df['Fare'].astype(float)+1)
-    df = pd.get_dummies(df, columns=CAT_COLS, dtype=float)
-    for c in DUMMY_COLS:
-        if c not in df.columns: df[c] = 0.0
-    return df
+__all__ = ['LOSSES', 'titanic_tensors', 'random_splitter', 'titanic_splits', 'linear_grads', 'hand_step', 'init_linear',
+           'linear_preds', 'sigmoid_preds', 'mae', 'bce', 'accuracy', 'update_coeffs', 'train_model', 'init_hidden',
+           'hidden_preds', 'init_deep', 'deep_preds', 'CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'prep_titanic']
 
 # %% ../nbs/03_sgd_titanic.ipynb #f5a518cc
 def titanic_tensors(df:pd.DataFrame, # prepared by `prep_titanic`
                     indep_cols:list=INDEP_COLS, # the independent (input) columns
-                    dep:str|None='Survived', # the dependent (target) column; None for a test set
+                    dep:str|None='Survived', # the dependent (target) column, 0/1; None for a test set
                     maxs:torch.Tensor|None=None, # divide each column by these; default: the column maxima of `df`
                    ) -> tuple:
     "Float tensors `(t_indep, t_dep, maxs)` from `df`: each of `indep_cols` divided by its max, and `dep` as 0./1."
-    _check_df(df, list(indep_cols) + ([dep] if dep is not None else []))
-    try: arr = df[list(indep_cols)].to_numpy(dtype='float64')
-    except (TypeError, ValueError) as e: raise ValueError(f"indep_cols: expected numeric columns ({e}); did you run prep_titanic?") from None
+    check_cols(df, list(indep_cols) + ([dep] if dep is not None else []), what='titanic_tensors')
+    try: arr = df[list(indep_cols)].to_numpy(dtype='float64', na_value=np.nan)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"indep_cols: expected numeric columns ({e}); did you run prep_titanic?") from None
     t_indep = torch.tensor(arr, dtype=torch.float32)
     nan_cols = [c for c, bad in zip(indep_cols, torch.isnan(t_indep).any(0).tolist()) if bad]
-    if nan_cols: raise ValueError(f"df: NaN left in columns {nan_cols}; fill them first (prep_titanic fills with the modes)")
+    if nan_cols: raise ValueError(f"df: NaN left in columns {nan_cols}; fill them first (prep_titanic does)")
     if maxs is None: maxs = t_indep.max(dim=0).values
     maxs = torch.as_tensor(maxs, dtype=torch.float32)
-    if maxs.shape != (len(indep_cols),): raise ValueError(f"maxs: expected shape ({len(indep_cols)},), got {tuple(maxs.shape)}")
+    if maxs.shape != (len(indep_cols),):
+        raise ValueError(f"maxs: expected shape ({len(indep_cols)},), got {tuple(maxs.shape)}")
     if (maxs <= 0).any(): raise ValueError(f"maxs: expected every column maximum > 0, got {maxs.tolist()}")
-    t_dep = None
-    if dep is not None:
-        t_dep = torch.tensor(df[dep].to_numpy(dtype='float64'), dtype=torch.float32)
-        if torch.isnan(t_dep).any(): raise ValueError(f"dep={dep!r}: NaN in the target column")
+    t_dep = None if dep is None else torch.tensor(check_labels(df[dep], f"df[{dep!r}]", 2), dtype=torch.float32)
     return t_indep/maxs, t_dep, maxs
 
 # %% ../nbs/03_sgd_titanic.ipynb #66f83eda
+def _seeded(seed): return torch.Generator().manual_seed(check_int(seed, 'seed', lo=0))
+
 def random_splitter(n:int, # number of rows
                     valid_pct:float=0.2, # fraction of rows held out for validation
                     seed:int=42, # the same seed gives the same split as fastai's `RandomSplitter(seed=seed)`
                    ) -> tuple:
     "Row indices `(train_idx, valid_idx)` exactly as fastai's `RandomSplitter(valid_pct, seed)` draws them"
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2: raise ValueError(f"n={n!r}: expected an int >= 2")
-    if not 0 < valid_pct < 1: raise ValueError(f"valid_pct={valid_pct!r}: expected a fraction in (0, 1)")
-    idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    n, valid_pct = check_int(n, 'n', lo=2), check_frac(valid_pct, 'valid_pct', open_lo=True, open_hi=True)
+    idx = torch.randperm(n, generator=_seeded(seed))
     cut = int(valid_pct*n)
     return idx[cut:], idx[:cut]
 
@@ -85,29 +64,34 @@ def titanic_splits(df:pd.DataFrame, # raw Titanic rows (with `Survived`), e.g. `
 # %% ../nbs/03_sgd_titanic.ipynb #91cabbc3
 LOSSES = ('mae', 'mae_sigmoid', 'bce')
 
+def _shape(x): return tuple(x.shape) if hasattr(x, 'shape') else type(x).__name__
+
 def _check_xy(indeps, deps):
     "Raise a clear error unless `indeps` is a 2-D float tensor and `deps` has one value per row, neither with NaN"
-    if not isinstance(indeps, torch.Tensor) or indeps.ndim != 2: raise ValueError(f"indeps: expected a 2-D tensor (rows, columns), got {getattr(indeps, 'shape', type(indeps).__name__)}")
-    if not isinstance(deps, torch.Tensor) or len(deps) != len(indeps): raise ValueError(f"deps: expected a tensor with {len(indeps)} rows (one per row of indeps), got {getattr(deps, 'shape', type(deps).__name__)}")
+    if not isinstance(indeps, torch.Tensor) or indeps.ndim != 2:
+        raise ValueError(f"indeps: expected a 2-D tensor (rows, columns), got {_shape(indeps)}")
+    if not isinstance(deps, torch.Tensor) or len(deps) != len(indeps):
+        raise ValueError(f"deps: expected a tensor with {len(indeps)} rows (one per row of indeps), got {_shape(deps)}")
     if torch.isnan(indeps).any(): raise ValueError("indeps: NaN in the inputs; fill missing values first")
     if torch.isnan(deps).any(): raise ValueError("deps: NaN in the targets")
 
 def linear_grads(coeffs:torch.Tensor, # 1-D, one coefficient per column of `indeps`
                  indeps:torch.Tensor, # (rows, columns) inputs
                  deps:torch.Tensor, # (rows,) 0/1 targets
-                 loss:str='mae', # 'mae' (linear), 'mae_sigmoid' (MAE after a sigmoid) or 'bce' (binary cross-entropy after a sigmoid)
+                 loss:str='mae', # 'mae' (linear), 'mae_sigmoid' (MAE after a sigmoid) or
+                                 # 'bce' (binary cross-entropy after a sigmoid)
                 ) -> torch.Tensor:
     "Gradient of `loss` for the linear model `(indeps*coeffs).sum(1)` with respect to `coeffs`, worked out by hand"
-    _check_xy(indeps, deps)
-    if coeffs.shape != (indeps.shape[1],): raise ValueError(f"coeffs: expected shape ({indeps.shape[1]},), got {tuple(coeffs.shape)}")
-    if deps.ndim != 1: raise ValueError(f"deps: expected shape ({len(indeps)},), got {tuple(deps.shape)}")
+    _check_xy(indeps, deps); check_one_of(loss, 'loss', LOSSES)
+    if coeffs.shape != (indeps.shape[1],):
+        raise ValueError(f"coeffs: expected shape ({indeps.shape[1]},), got {_shape(coeffs)}")
+    if deps.ndim != 1: raise ValueError(f"deps: expected shape ({len(indeps)},), got {_shape(deps)}")
     z = indeps @ coeffs.detach()
     if loss == 'mae': d = torch.sign(z-deps)
     elif loss == 'mae_sigmoid':
         p = torch.sigmoid(z)
         d = torch.sign(p-deps)*p*(1-p)
-    elif loss == 'bce': d = torch.sigmoid(z)-deps
-    else: raise ValueError(f"loss={loss!r}: expected one of {LOSSES}")
+    else: d = torch.sigmoid(z)-deps
     return indeps.T @ d / len(deps)
 
 def hand_step(coeffs:torch.Tensor, # 1-D coefficients (not changed)
@@ -117,18 +101,16 @@ def hand_step(coeffs:torch.Tensor, # 1-D coefficients (not changed)
               loss:str='mae', # see `linear_grads`
              ) -> torch.Tensor:
     "New coefficients after one gradient-descent step `coeffs - lr*grad`, with the gradient from `linear_grads`"
-    return coeffs.detach() - lr*linear_grads(coeffs, indeps, deps, loss)
+    return coeffs.detach() - check_num(lr, 'lr')*linear_grads(coeffs, indeps, deps, loss)
 
 # %% ../nbs/03_sgd_titanic.ipynb #b1b3e077
-def _seeded(seed): return torch.Generator().manual_seed(seed)
-
 def init_linear(n_coeff:int, # number of input columns
                 seed:int=442, # the course's seed
-                matrix:bool=False, # False: a 1-D vector, rand-0.5 (course's linear model); True: a (n_coeff, 1) column, rand*0.1 (its matrix version)
+                matrix:bool=False, # False: a 1-D vector, rand-0.5 (the course's linear model);
+                                   # True: a (n_coeff, 1) column, rand*0.1 (its matrix version)
                ) -> torch.Tensor:
     "Random coefficients for a linear model, drawn as in the course (`torch.manual_seed(seed)` then `torch.rand`)"
-    if isinstance(n_coeff, bool) or not isinstance(n_coeff, int) or n_coeff < 1: raise ValueError(f"n_coeff={n_coeff!r}: expected an int >= 1")
-    g = _seeded(seed)
+    n_coeff, g = check_int(n_coeff, 'n_coeff'), _seeded(seed)
     c = torch.rand(n_coeff, 1, generator=g)*0.1 if matrix else torch.rand(n_coeff, generator=g)-0.5
     return c.requires_grad_()
 
@@ -137,7 +119,8 @@ def linear_preds(coeffs:torch.Tensor, # (n,) gives (rows,) predictions; (n, 1) g
                 ) -> torch.Tensor:
     "Linear model: each row times the coefficients, summed (`indeps@coeffs` when `coeffs` is a column)"
     if indeps.ndim != 2 or coeffs.shape[0] != indeps.shape[1]:
-        raise ValueError(f"coeffs: expected {indeps.shape[-1]} rows to match indeps {tuple(indeps.shape)}, got {tuple(coeffs.shape)}")
+        raise ValueError(f"coeffs: expected {indeps.shape[-1]} rows to match indeps {_shape(indeps)}, "
+                         f"got {_shape(coeffs)}")
     return indeps@coeffs if coeffs.ndim == 2 else (indeps*coeffs).sum(axis=1)
 
 def sigmoid_preds(coeffs:torch.Tensor, # as for `linear_preds`
@@ -147,21 +130,26 @@ def sigmoid_preds(coeffs:torch.Tensor, # as for `linear_preds`
     return torch.sigmoid(linear_preds(coeffs, indeps))
 
 # %% ../nbs/03_sgd_titanic.ipynb #c6aeb9a3
+def _same_shape(preds, deps):
+    if preds.shape != deps.shape:
+        raise ValueError(f"preds {_shape(preds)} and deps {_shape(deps)}: expected the same shape")
+
 def mae(preds:torch.Tensor, # predictions
         deps:torch.Tensor, # targets, the same shape as `preds`
        ) -> torch.Tensor:
     "Mean absolute error; refuses different shapes (a (n,1) minus a (n,) silently broadcasts to (n,n))"
-    if preds.shape != deps.shape: raise ValueError(f"preds {tuple(preds.shape)} and deps {tuple(deps.shape)}: expected the same shape")
+    _same_shape(preds, deps)
     return torch.abs(preds-deps).mean()
 
 def bce(preds:torch.Tensor, # probabilities in (0, 1)
         deps:torch.Tensor, # 0/1 targets, the same shape as `preds`
         eps:float=1e-7, # probabilities are clipped to [eps, 1-eps] so the log stays finite
        ) -> torch.Tensor:
-    "Binary cross-entropy: the mean of -log(probability given to the right answer)"
-    if preds.shape != deps.shape: raise ValueError(f"preds {tuple(preds.shape)} and deps {tuple(deps.shape)}: expected the same shape")
-    p = preds.clamp(eps, 1-eps)
-    return -(deps*torch.log(p) + (1-deps)*torch.log(1-p)).mean()
+    "Binary cross-entropy: the mean of -log(probability given to the right answer), computed in float32 or wider"
+    _same_shape(preds, deps); eps = check_num(eps, 'eps', 0, 0.5, lo_open=True, hi_open=True)
+    dt = torch.promote_types(preds.dtype, torch.float32)  # in float16, 1-1e-7 rounds to 1 and log(1-p) is -inf
+    p, y = preds.to(dt).clamp(eps, 1-eps), deps.to(dt)
+    return -(y*torch.log(p) + (1-y)*torch.log(1-p)).mean()
 
 # %% ../nbs/03_sgd_titanic.ipynb #a14b563f
 def accuracy(preds:torch.Tensor, # predictions (any real numbers)
@@ -169,15 +157,15 @@ def accuracy(preds:torch.Tensor, # predictions (any real numbers)
              thresh:float=0.5, # a prediction above `thresh` means "survived"
             ) -> float:
     "Fraction of rows where `preds > thresh` agrees with `deps`"
-    if preds.shape != deps.shape: raise ValueError(f"preds {tuple(preds.shape)} and deps {tuple(deps.shape)}: expected the same shape")
-    return ((preds > thresh) == deps.bool()).float().mean().item()
+    _same_shape(preds, deps)
+    return ((preds > check_num(thresh, 'thresh')) == deps.bool()).float().mean().item()
 
 # %% ../nbs/03_sgd_titanic.ipynb #0faac23e
 def _params(coeffs) -> list:
     "Every tensor in a (nested) list/tuple of tensors"
     if isinstance(coeffs, torch.Tensor): return [coeffs]
     if isinstance(coeffs, (list, tuple)): return [p for o in coeffs for p in _params(o)]
-    raise TypeError(f"coeffs: expected a tensor or a list/tuple of tensors, got {type(coeffs).__name__}")
+    raise ValueError(f"coeffs: expected a tensor or a list/tuple of tensors, got {type(coeffs).__name__}")
 
 def _copy(coeffs):
     "A detached copy of (nested) `coeffs` that requires grad"
@@ -188,6 +176,7 @@ def update_coeffs(coeffs, # a tensor or (nested) list/tuple of tensors whose `.g
                   lr:float, # learning rate
                  ):
     "Step every tensor in `coeffs` against its gradient by `lr`, then zero the gradient (in place)"
+    lr = check_num(lr, 'lr')
     with torch.no_grad():
         for p in _params(coeffs):
             if p.grad is None: raise ValueError("coeffs: a tensor has no gradient; call loss.backward() first")
@@ -202,13 +191,12 @@ def train_model(preds_fn, # model: `preds_fn(coeffs, indeps)` -> predictions, e.
                 lr:float=0.01, # learning rate
                 loss_func=mae, # `loss_func(preds, deps)` -> scalar, e.g. `mae` or `bce`
                 bs:int|None=None, # None: full-batch gradient descent; an int: mini-batches of `bs` shuffled rows
-                seed:int=0, # seed for the mini-batch shuffle
+                seed:int=0, # seed for the mini-batch shuffle (a private generator: the global seed is untouched)
                ) -> tuple:
-    "Train a copy of `coeffs` by gradient descent on `loss_func`; returns `(coeffs, losses)` with each epoch's mean training loss"
+    "Train a copy of `coeffs` by gradient descent on `loss_func`; returns `(coeffs, losses)`, each epoch's mean loss"
     _check_xy(indeps, deps)
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1: raise ValueError(f"epochs={epochs!r}: expected an int >= 1")
-    if not lr > 0: raise ValueError(f"lr={lr!r}: expected a number > 0")
-    if bs is not None and (isinstance(bs, bool) or not isinstance(bs, int) or bs < 1): raise ValueError(f"bs={bs!r}: expected None or an int >= 1")
+    epochs, lr = check_int(epochs, 'epochs'), check_num(lr, 'lr', lo=0, lo_open=True)
+    bs = check_int(bs, 'bs', none_ok=True)
     coeffs, g, n = _copy(coeffs), _seeded(seed), len(indeps)
     losses = []
     for epoch in range(epochs):
@@ -228,9 +216,7 @@ def init_hidden(n_coeff:int, # number of input columns
                 seed:int=442, # the course's seed
                ) -> tuple:
     "Coefficients `(layer1, layer2, const)` for a one-hidden-layer net, drawn as in the course"
-    for name, v in (('n_coeff', n_coeff), ('n_hidden', n_hidden)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{name}={v!r}: expected an int >= 1")
-    g = _seeded(seed)
+    n_coeff, n_hidden, g = check_int(n_coeff, 'n_coeff'), check_int(n_hidden, 'n_hidden'), _seeded(seed)
     layer1 = (torch.rand(n_coeff, n_hidden, generator=g)-0.5)/n_hidden
     layer2 = torch.rand(n_hidden, 1, generator=g)-0.3
     const = torch.rand(1, generator=g)[0]
@@ -241,7 +227,8 @@ def hidden_preds(coeffs:tuple, # `(layer1, layer2, const)` from `init_hidden`
                 ) -> torch.Tensor:
     "One hidden layer: ReLU(indeps@layer1)@layer2 + const, through a sigmoid; (rows, 1)"
     l1, l2, const = coeffs
-    if indeps.ndim != 2 or l1.shape[0] != indeps.shape[1]: raise ValueError(f"coeffs: layer1 {tuple(l1.shape)} does not fit indeps {tuple(indeps.shape)}")
+    if indeps.ndim != 2 or l1.shape[0] != indeps.shape[1]:
+        raise ValueError(f"coeffs: layer1 {_shape(l1)} does not fit indeps {_shape(indeps)}")
     res = F.relu(indeps@l1)
     return torch.sigmoid(res@l2 + const)
 
@@ -251,8 +238,7 @@ def init_deep(n_coeff:int, # number of input columns
               seed:int=442, # the course's seed
              ) -> tuple:
     "Coefficients `(layers, consts)` for a net with `hiddens` hidden layers, drawn as in the course"
-    sizes = [n_coeff] + list(hiddens) + [1]
-    if any(isinstance(s, bool) or not isinstance(s, int) or s < 1 for s in sizes): raise ValueError(f"n_coeff={n_coeff!r}, hiddens={hiddens!r}: expected ints >= 1")
+    sizes = [check_int(n_coeff, 'n_coeff')] + [check_int(h, 'hiddens') for h in hiddens] + [1]
     g, n = _seeded(seed), len(sizes)
     layers = [((torch.rand(sizes[i], sizes[i+1], generator=g)-0.3)/sizes[i+1]*4).requires_grad_() for i in range(n-1)]
     consts = [((torch.rand(1, generator=g)[0]-0.5)*0.1).requires_grad_() for i in range(n-1)]
@@ -263,7 +249,8 @@ def deep_preds(coeffs:tuple, # `(layers, consts)` from `init_deep`
               ) -> torch.Tensor:
     "A deep net: matrix product plus constant per layer, ReLU between layers, sigmoid at the end; (rows, 1)"
     layers, consts = coeffs
-    if indeps.ndim != 2 or layers[0].shape[0] != indeps.shape[1]: raise ValueError(f"coeffs: first layer {tuple(layers[0].shape)} does not fit indeps {tuple(indeps.shape)}")
+    if indeps.ndim != 2 or layers[0].shape[0] != indeps.shape[1]:
+        raise ValueError(f"coeffs: first layer {_shape(layers[0])} does not fit indeps {_shape(indeps)}")
     res = indeps
     for i, l in enumerate(layers):
         res = res@l + consts[i]

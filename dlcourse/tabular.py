@@ -7,37 +7,15 @@ from __future__ import annotations
 import time
 import numpy as np
 import pandas as pd
-from .basics import bootstrap_ci
+from .checks import (check_cols, check_frame, check_int, check_frac, check_one_of, check_labels,
+                             check_same_len, as_array)
+from .stats import bootstrap_ci, paired_bootstrap
+from .titanic import TITANIC_CATS, TITANIC_CONTS, titanic_xs_y  # pandas-only; re-exported from here
+_all_ = ['TITANIC_CATS', 'TITANIC_CONTS', 'titanic_xs_y']
 
 # %% auto #0
-__all__ = ['TITANIC_CATS', 'TITANIC_CONTS', 'titanic_xs_y', 'split_score', 'best_split', 'BinarySplit', 'compare_models',
-           'forest_importance']
-
-# %% ../nbs/05_tabular_models.ipynb #c391e526
-TITANIC_CATS = dict(Sex=['female', 'male'], Embarked=['C', 'Q', 'S'])
-TITANIC_CONTS = ['Age', 'SibSp', 'Parch', 'LogFare', 'Pclass']
-
-def titanic_xs_y(df:pd.DataFrame, # Kaggle Titanic train or test frame (not modified)
-                 modes:pd.Series|None=None, # values to fill gaps with; default: `df`'s own modes (pass train's for valid/test)
-                ) -> tuple[pd.DataFrame, pd.Series|None]:
-    "The course's numeric inputs (Sex, Embarked codes; Age, SibSp, Parch, LogFare, Pclass) and `Survived` (None for test)"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-    need = ['Sex', 'Embarked', 'Age', 'SibSp', 'Parch', 'Fare', 'Pclass']
-    missing = [c for c in need if c not in df.columns]
-    if missing: raise KeyError(f"df: expected column(s) {missing}; found {list(df.columns)}")
-    if len(df) == 0: raise ValueError(f"df is empty: expected at least one passenger with columns {need}")
-    modes = df[need].mode().iloc[0] if modes is None else modes
-    d = df[need].copy()
-    d['Fare'] = d.Fare.fillna(0)
-    d = d.fillna(modes[[c for c in need if c in modes.index]])
-    d['LogFare'] = np.log1p(d.Fare)
-    xs = pd.DataFrame(index=d.index)
-    for c, cats in TITANIC_CATS.items():
-        codes = pd.Categorical(d[c], categories=cats).codes
-        if (codes < 0).any(): raise ValueError(f"df: column {c!r} has values outside {cats}: {sorted(set(d[c][codes < 0]))}")
-        xs[c] = codes.astype('int64')
-    for c in TITANIC_CONTS: xs[c] = d[c].astype('float64')
-    return xs, (df['Survived'].copy() if 'Survived' in df.columns else None)
+__all__ = ['split_score', 'best_split', 'BinarySplit', 'compare_models', 'forest_importance', 'TITANIC_CATS', 'TITANIC_CONTS',
+           'titanic_xs_y']
 
 # %% ../nbs/05_tabular_models.ipynb #01e137c5
 def split_score(col:pd.Series, # one input column
@@ -46,16 +24,16 @@ def split_score(col:pd.Series, # one input column
                 criterion:str='std', # 'std' (the course's: std of `y` weighted by side size) or 'gini' (scikit-learn's)
                ) -> float:
     "Impurity of splitting `y` by `col <= split`, averaged over rows (lower is better)"
-    if len(col) != len(y): raise ValueError(f"y: expected {len(col)} values, one per row of col, got {len(y)}")
-    lhs = (col <= split).to_numpy()
-    yv = np.asarray(y, dtype='float64')
+    check_one_of(criterion, 'criterion', ('std', 'gini'))
+    c, yv = as_array(col, 'col'), check_labels(y, 'y', 2).astype('float64')
+    check_same_len(col=c, y=yv)
+    lhs = c <= split
     tot = 0.
     for side in (lhs, ~lhs):
         n = side.sum()
         if n <= 1: continue
         if criterion == 'std': tot += yv[side].std(ddof=1) * n
-        elif criterion == 'gini': p = yv[side].mean(); tot += 2 * p * (1 - p) * n
-        else: raise ValueError(f"criterion={criterion!r}: expected 'std' or 'gini'")
+        else: p = yv[side].mean(); tot += 2 * p * (1 - p) * n
     return tot / len(yv)
 
 def best_split(xs:pd.DataFrame, # numeric inputs
@@ -63,59 +41,73 @@ def best_split(xs:pd.DataFrame, # numeric inputs
                criterion:str='std', # 'std' or 'gini', see `split_score`
               ) -> tuple[str, float, float]:
     "The (column, cut-off, score) of the single split `xs[column] <= cut-off` with the lowest `split_score`"
-    if not isinstance(xs, pd.DataFrame) or xs.shape[1] == 0: raise ValueError("xs: expected a DataFrame with at least one column")
-    if len(xs) == 0: raise ValueError("xs is empty: expected at least one row")
-    if len(y) != len(xs): raise ValueError(f"y: expected {len(xs)} values (one per row of xs), got {len(y)}")
+    check_frame(xs, 'xs'); y = check_labels(y, 'y', 2)
+    if xs.shape[1] == 0: raise ValueError("xs: expected a DataFrame with at least one column")
+    if check_same_len(xs=xs, y=y) == 0: raise ValueError("xs is empty: expected at least one row")
     best = None
     for c in xs.columns:
-        if not pd.api.types.is_numeric_dtype(xs[c].dtype): raise TypeError(f"xs: column {c!r} is not numeric ({xs[c].dtype}); encode it first")
-        for v in np.sort(xs[c].dropna().unique())[:-1]:  # splitting at the maximum sends every row left
-            s = split_score(xs[c], y, v, criterion)
+        if not pd.api.types.is_numeric_dtype(xs[c].dtype):
+            raise ValueError(f"xs: column {c!r} is not numeric ({xs[c].dtype}); encode it first")
+        col = as_array(xs[c], f'xs[{c!r}]')
+        for v in np.sort(np.unique(col[~np.isnan(col)]))[:-1]:  # splitting at the maximum sends every row left
+            s = split_score(col, y, v, criterion)
             if best is None or s < best[2]: best = (c, float(v), s)
     if best is None: raise ValueError("xs: every column is constant; there is nothing to split on")
     return best
 
+# %% ../nbs/05_tabular_models.ipynb #5ec395b3
 class BinarySplit:
     "A one-split classifier with scikit-learn's `fit`/`predict`: the best split over `cols`, majority vote on each side"
     def __init__(self, cols:list|None=None, # columns to search; default: all. `cols=['Sex']` is the OneR rule
                  criterion:str='std'): # 'std' or 'gini'
-        self.cols, self.criterion = cols, criterion
+        self.cols, self.criterion = cols, check_one_of(criterion, 'criterion', ('std', 'gini'))
     def fit(self, xs:pd.DataFrame, y:pd.Series):
-        "Find the best split of `xs` for targets `y` and each side's majority class; returns self"
-        missing = [c for c in (self.cols or []) if c not in xs.columns]
-        if missing: raise KeyError(f"cols={self.cols!r}: expected columns of xs, missing {missing} (xs has {list(xs.columns)})")
-        self.col_, self.split_, self.score_ = best_split(xs[self.cols or list(xs.columns)], y, self.criterion)
-        lhs, yv = (xs[self.col_] <= self.split_).to_numpy(), np.asarray(y)
+        "Find the best split of `xs` for 0/1 targets `y` and each side's majority class; returns self"
+        check_cols(xs, self.cols or [], 'xs', what=f'cols={self.cols!r}'); yv = check_labels(y, 'y', 2)
+        self.col_, self.split_, self.score_ = best_split(xs[self.cols or list(xs.columns)], yv, self.criterion)
+        lhs = as_array(xs[self.col_], 'xs') <= self.split_
         self.left_, self.right_ = int(yv[lhs].mean() >= 0.5), int(yv[~lhs].mean() >= 0.5)
         return self
     def predict(self, xs:pd.DataFrame) -> np.ndarray:
         "The class of the side of the split each row of `xs` falls on"
         if not hasattr(self, 'col_'): raise ValueError("BinarySplit: call fit(xs, y) before predict(xs)")
-        return np.where(xs[self.col_].to_numpy() <= self.split_, self.left_, self.right_)
+        check_cols(xs, [self.col_], 'xs', what='the fitted split')
+        return np.where(as_array(xs[self.col_], 'xs') <= self.split_, self.left_, self.right_)
 
 # %% ../nbs/05_tabular_models.ipynb #29ac9872
+def _fit_predict(model, xs_train, y_train, xs_valid) -> tuple[np.ndarray, float]:
+    "Fit `model`, predict `xs_valid`: (predictions, seconds to fit)"
+    t0 = time.perf_counter()
+    model.fit(xs_train, y_train)
+    secs = time.perf_counter() - t0
+    return np.asarray(model.predict(xs_valid)), secs
+
 def compare_models(models:dict, # name -> (model with `fit(xs, y)` and `predict(xs)`, number of settings chosen by hand)
                    xs_train:pd.DataFrame, # training inputs
                    y_train:pd.Series, # training targets
                    xs_valid:pd.DataFrame, # validation inputs
                    y_valid:pd.Series, # validation targets
-                   n_boot:int=1000, # bootstrap resamples for the interval
-                   ci:float=0.95, # coverage of the interval
+                   n_boot:int=1000, # bootstrap resamples for the intervals
+                   ci:float=0.95, # coverage of the intervals
+                   baseline:str|None=None, # the model the others are compared with; default: the first
                   ) -> pd.DataFrame:
-    "Fit each model on the train rows; a table of validation accuracy with a bootstrap `ci` interval, fit seconds and settings"
+    "Fit each model on the same rows: validation accuracy, its paired difference from `baseline`, fit seconds"
     if not models: raise ValueError("models: expected at least one name -> (model, n_settings) entry")
-    if len(xs_valid) != len(y_valid): raise ValueError(f"y_valid: expected {len(xs_valid)} values, got {len(y_valid)}")
-    rows = {}
+    check_same_len(xs_valid=xs_valid, y_valid=y_valid)
+    n_boot, ci, yv = check_int(n_boot, 'n_boot'), check_frac(ci, 'ci', True, True), as_array(y_valid, 'y_valid')
+    baseline = check_one_of(baseline, 'baseline', list(models)) if baseline is not None else next(iter(models))
+    preds, rows = {}, {}
     for name, entry in models.items():
-        if not (isinstance(entry, tuple) and len(entry) == 2): raise ValueError(f"models[{name!r}]: expected a (model, n_settings) tuple")
-        model, n_settings = entry
-        t0 = time.perf_counter()
-        model.fit(xs_train, y_train)
-        secs = time.perf_counter() - t0
-        preds = np.asarray(model.predict(xs_valid))
-        acc, lo, hi = bootstrap_ci(np.asarray(y_valid), preds, n_boot=n_boot, ci=ci)
-        rows[name] = dict(accuracy=acc, low=lo, high=hi, fit_seconds=secs, n_settings=n_settings)
-    return pd.DataFrame(rows).T.astype(dict(accuracy=float, low=float, high=float, fit_seconds=float, n_settings=int))
+        if not (isinstance(entry, tuple) and len(entry) == 2):
+            raise ValueError(f"models[{name!r}]: expected a (model, n_settings) tuple")
+        preds[name], secs = _fit_predict(entry[0], xs_train, y_train, xs_valid)
+        rows[name] = dict(zip(['accuracy', 'low', 'high'], bootstrap_ci(yv, preds[name], n_boot=n_boot, ci=ci)))
+        rows[name].update(fit_seconds=secs, n_settings=check_int(entry[1], f'models[{name!r}] n_settings', lo=0))
+    for name in models:
+        d = paired_bootstrap(yv, preds[name], preds[baseline], n_boot=n_boot, conf=ci)
+        rows[name].update(zip(['diff', 'diff_low', 'diff_high'], d))
+    cols = ['accuracy', 'low', 'high', 'diff', 'diff_low', 'diff_high', 'fit_seconds', 'n_settings']
+    return pd.DataFrame(rows).T[cols].astype({c: (int if c == 'n_settings' else float) for c in cols})
 
 # %% ../nbs/05_tabular_models.ipynb #0fe036c4
 def forest_importance(model, # a fitted scikit-learn model with `feature_importances_` (a forest, a tree, boosting)
@@ -124,12 +116,17 @@ def forest_importance(model, # a fitted scikit-learn model with `feature_importa
                       n_repeats:int=10, # shuffles per column
                       seed:int=0, # seed for the shuffles
                      ) -> pd.DataFrame:
-    "The model's own impurity importance next to permutation importance on validation rows (mean and std of the accuracy drop)"
-    from sklearn.inspection import permutation_importance
-    if not hasattr(model, 'feature_importances_'): raise ValueError(f"model: expected a fitted tree model with feature_importances_, got {type(model).__name__}")
-    if len(xs_valid) == 0: raise ValueError("xs_valid is empty: expected validation rows")
-    if list(getattr(model, 'feature_names_in_', xs_valid.columns)) != list(xs_valid.columns):
-        raise ValueError(f"xs_valid: expected the training columns {list(model.feature_names_in_)}, got {list(xs_valid.columns)}")
+    "The model's impurity importance next to permutation importance on validation rows (mean, std of the accuracy drop)"
+    from sklearn.inspection import permutation_importance  # this module stays light: scikit-learn only when asked
+    if not hasattr(model, 'feature_importances_'):
+        raise ValueError(f"model: expected a fitted tree model with feature_importances_, got {type(model).__name__}")
+    check_frame(xs_valid, 'xs_valid')
+    n_repeats, seed = check_int(n_repeats, 'n_repeats'), check_int(seed, 'seed', lo=0)
+    if check_same_len(xs_valid=xs_valid, y_valid=y_valid) == 0: raise ValueError("xs_valid is empty: expected rows")
+    cols = list(getattr(model, 'feature_names_in_', xs_valid.columns))
+    if cols != list(xs_valid.columns):
+        raise ValueError(f"xs_valid: expected the training columns {cols}, got {list(xs_valid.columns)}")
     p = permutation_importance(model, xs_valid, y_valid, n_repeats=n_repeats, random_state=seed, scoring='accuracy')
-    return pd.DataFrame(dict(impurity=model.feature_importances_, permutation=p.importances_mean, permutation_std=p.importances_std),
-                        index=xs_valid.columns).sort_values('impurity', ascending=False)
+    res = pd.DataFrame(dict(impurity=model.feature_importances_, permutation=p.importances_mean,
+                            permutation_std=p.importances_std), index=xs_valid.columns)
+    return res.sort_values('impurity', ascending=False)

@@ -6,26 +6,21 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
+from .checks import check_cols, check_labels
 
 # %% auto #0
-__all__ = ['DECKS', 'TITLES', 'deck', 'ticket_freq', 'title', 'add_features']
+__all__ = ['DECKS', 'TITLES', 'CAT_COLS', 'LEVELS', 'NUM_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'TITANIC_CATS', 'TITANIC_CONTS',
+           'deck', 'ticket_freq', 'title', 'add_features', 'clean_titanic', 'prep_titanic', 'titanic_xs_y']
 
 # %% ../nbs/04_titanic_features.ipynb #dd26d422
 DECKS = dict(A="ABC", B="ABC", C="ABC", D="DE", E="DE", F="FG", G="FG")
 TITLES = ('Mr', 'Miss', 'Mrs', 'Master')
 
-def _need(df, cols:list, what:str):
-    "Raise a clear error if `df` is not a non-empty DataFrame with every column in `cols`"
-    if not isinstance(df, pd.DataFrame): raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in cols if c not in df.columns]
-    if missing: raise KeyError(f"df: expected column(s) {missing} for {what}; found {list(df.columns)}")
-    if len(df) == 0: raise ValueError(f"df is empty: expected at least one row with column(s) {cols} for {what}")
-
 def _text(s, name:str) -> pd.Series:
-    "Check that `s` is a Series of text (missing values allowed)"
-    if not isinstance(s, pd.Series): raise TypeError(f"{name}: expected a pandas Series, got {type(s).__name__}")
+    "`s` if it is a Series of text (missing values allowed), else a `ValueError` naming `name`"
+    if not isinstance(s, pd.Series): raise ValueError(f"{name}: expected a pandas Series, got {type(s).__name__}")
     if not (pd.api.types.is_string_dtype(s.dtype) or s.isna().all()):
-        raise TypeError(f"{name}: expected a column of text, got dtype {s.dtype}")
+        raise ValueError(f"{name}: expected a column of text, got dtype {s.dtype}")
     return s
 
 def deck(cabin:pd.Series, # the `Cabin` column, e.g. 'C85' (missing when unknown)
@@ -34,7 +29,8 @@ def deck(cabin:pd.Series, # the `Cabin` column, e.g. 'C85' (missing when unknown
     return _text(cabin, 'cabin').astype(object).str[0].map(DECKS)
 
 def ticket_freq(tickets:pd.Series, # the `Ticket` column of the passengers to describe
-                all_tickets:pd.Series|None=None, # tickets to count in (e.g. train and test together); default: `tickets`
+                all_tickets:pd.Series|None=None, # tickets to count in (e.g. train and test together);
+                                                 # default: `tickets`
                ) -> pd.Series:
     "How many passengers (counted in `all_tickets`) hold each passenger's ticket"
     _text(tickets, 'tickets')
@@ -48,21 +44,101 @@ def title(names:pd.Series, # the `Name` column, 'Surname, Title. Given names'
          ) -> pd.Series:
     "The title between ', ' and '.' in each name, kept only for Mr, Miss, Mrs and Master (else missing)"
     _text(names, 'names')
-    if names.isna().any(): raise ValueError(f"names: expected every passenger to have a name, {int(names.isna().sum())} missing")
-    if not names.str.contains(', ', regex=False).all(): raise ValueError(f"names: expected 'Surname, Title. Given names', got e.g. {names[~names.str.contains(', ', regex=False)].iloc[0]!r}")
+    n_na = int(names.isna().sum())
+    if n_na: raise ValueError(f"names: expected every passenger to have a name, {n_na} missing")
+    bad = names[~names.str.contains(', ', regex=False)]
+    if len(bad): raise ValueError(f"names: expected 'Surname, Title. Given names', got e.g. {bad.iloc[0]!r}")
     t = names.str.split(', ', expand=True)[1].str.split('.', expand=True)[0]
     return t.where(t.isin(TITLES))
 
-def add_features(df:pd.DataFrame, # Kaggle Titanic train or test frame
+# %% ../nbs/04_titanic_features.ipynb #1630e982
+def _numbers(s:pd.Series, col:str) -> pd.Series:
+    "Column `col` as float64 with NaN for missing values (nullable `Int64`/`Float64` included); refuses text and bool"
+    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(s.dtype):
+        raise ValueError(f"df: column {col!r} must hold numbers, got dtype {s.dtype}")
+    return pd.Series(s.to_numpy(dtype='float64', na_value=np.nan), index=s.index, name=s.name)
+
+def _counts(s:pd.Series, col:str) -> pd.Series:
+    "Column `col` as int64 if every value is a whole number >= 0, else a `ValueError` naming the column"
+    v = _numbers(s, col)
+    n_na = int(v.isna().sum())
+    if n_na: raise ValueError(f"df: column {col!r} has {n_na} missing values; expected a count for every row")
+    if not ((v >= 0) & (v == v.round())).all(): raise ValueError(f"df: column {col!r} must hold whole numbers >= 0")
+    return v.astype('int64')
+
+def add_features(df:pd.DataFrame, # Kaggle Titanic train or test frame (not changed)
                  all_tickets:pd.Series|None=None, # count `TicketFreq` in these tickets; default: `df.Ticket`
                 ) -> pd.DataFrame:
     "A copy of `df` with the course's features LogFare, Deck, Family, Alone, TicketFreq and Title, bugs fixed"
-    _need(df, ['Fare', 'Cabin', 'SibSp', 'Parch', 'Ticket', 'Name'], 'add_features')
+    check_cols(df, ['Fare', 'Cabin', 'SibSp', 'Parch', 'Ticket', 'Name'], what='add_features')
+    if len(df) == 0: raise ValueError("df is empty: expected at least one passenger")
     df = df.copy()
-    df['LogFare'] = np.log1p(df['Fare'])
+    df['LogFare'] = np.log1p(_numbers(df.Fare, 'Fare'))
     df['Deck'] = deck(df.Cabin)
-    df['Family'] = df.SibSp + df.Parch
+    df['Family'] = _counts(df.SibSp, 'SibSp') + _counts(df.Parch, 'Parch')
     df['Alone'] = df.Family == 0
     df['TicketFreq'] = ticket_freq(df.Ticket, all_tickets)
     df['Title'] = title(df.Name)
     return df
+
+# %% ../nbs/04_titanic_features.ipynb #40515571
+CAT_COLS = ['Sex', 'Pclass', 'Embarked']
+LEVELS = dict(Sex=['female', 'male'], Pclass=[1, 2, 3], Embarked=['C', 'Q', 'S'])
+NUM_COLS = ['Age', 'SibSp', 'Parch', 'Fare']
+
+def _levels(s:pd.Series, col:str) -> pd.Series:
+    "Column `col` spelled as in `LEVELS` (any case, spaces, '1' or 1.0 for class 1), missing kept; else a `ValueError`"
+    key = {str(v).lower(): v for v in LEVELS[col]}
+    def norm(v):
+        if pd.isna(v): return None
+        t = str(v).strip().lower()
+        return key.get(t[:-2] if col == 'Pclass' and t.endswith('.0') else t, '?')
+    out = s.astype(object).map(norm)
+    bad = sorted({str(v) for v, o in zip(s, out) if o == '?'})
+    if bad: raise ValueError(f"df: column {col!r} has values outside {LEVELS[col]} (any case): {bad[:5]}")
+    return out
+
+def clean_titanic(df:pd.DataFrame, # Kaggle Titanic columns (at least Age, SibSp, Parch, Fare, Sex, Pclass, Embarked)
+                  modes:pd.Series|dict|None=None, # fill values per column; missing entries: `df`'s own modes
+                 ) -> pd.DataFrame:
+    "A copy of `df`: `CAT_COLS` spelled as in `LEVELS`, `NUM_COLS` as floats, gaps filled with `modes`, `LogFare`"
+    check_cols(df, NUM_COLS + CAT_COLS)
+    if len(df) == 0: raise ValueError("df is empty: expected at least one passenger")
+    d = df.copy()
+    for c in CAT_COLS: d[c] = _levels(d[c], c)
+    for c in NUM_COLS: d[c] = _numbers(d[c], c)
+    fill = d[NUM_COLS + CAT_COLS].mode().iloc[0].to_dict()
+    given = {} if modes is None else dict(modes)
+    fill.update({c: (_levels(pd.Series([v]), c)[0] if c in CAT_COLS else v) for c, v in given.items() if c in fill})
+    for c in NUM_COLS + CAT_COLS: d[c] = d[c].fillna(fill[c]) if not pd.isna(fill[c]) else d[c]
+    empty = [c for c in NUM_COLS + CAT_COLS if d[c].isna().any()]
+    if empty: raise ValueError(f"df: column(s) {empty} are all missing, so there is nothing to fill them with; "
+                               "pass modes= (e.g. the training rows' df.mode().iloc[0])")
+    d['Pclass'] = d.Pclass.astype('int64')
+    d['LogFare'] = np.log1p(d.Fare)
+    return d
+
+# %% ../nbs/04_titanic_features.ipynb #7e7cc475
+DUMMY_COLS = ['Sex_male', 'Sex_female', 'Pclass_1', 'Pclass_2', 'Pclass_3', 'Embarked_C', 'Embarked_Q', 'Embarked_S']
+INDEP_COLS = ['Age', 'SibSp', 'Parch', 'LogFare'] + DUMMY_COLS
+TITANIC_CATS = dict(Sex=LEVELS['Sex'], Embarked=LEVELS['Embarked'])
+TITANIC_CONTS = ['Age', 'SibSp', 'Parch', 'LogFare', 'Pclass']
+
+def prep_titanic(df:pd.DataFrame, # Kaggle Titanic columns (at least Age, SibSp, Parch, Fare, Sex, Pclass, Embarked)
+                 modes:pd.Series|dict|None=None, # fill values; default: `df`'s own modes (give train's for test data)
+                ) -> pd.DataFrame:
+    "A copy of `df` prepared as in lesson 5 of the course: `clean_titanic`, then a float 0/1 column per `DUMMY_COLS`"
+    d = clean_titanic(df, modes)
+    for c in CAT_COLS: d[c] = pd.Categorical(d[c], categories=LEVELS[c])  # every level gets a column, seen or not
+    return pd.get_dummies(d, columns=CAT_COLS, dtype=float)
+
+def titanic_xs_y(df:pd.DataFrame, # Kaggle Titanic train or test frame (not changed)
+                 modes:pd.Series|dict|None=None, # fill values; default: `df`'s own modes (give train's for valid/test)
+                ) -> tuple[pd.DataFrame, pd.Series|None]:
+    "Inputs for trees as in lesson 6 (`TITANIC_CATS` as codes, `TITANIC_CONTS`) and `Survived` (None if absent)"
+    d = clean_titanic(df, {**dict({} if modes is None else modes), 'Fare': 0})  # the course fills Fare with 0
+    xs = pd.DataFrame({c: pd.Categorical(d[c], categories=cats).codes.astype('int64')
+                       for c, cats in TITANIC_CATS.items()}, index=d.index)
+    for c in TITANIC_CONTS: xs[c] = d[c].to_numpy(dtype='float64')
+    if 'Survived' not in df.columns: return xs, None
+    return xs, pd.Series(check_labels(df['Survived'], "df['Survived']", 2), index=df.index, name='Survived')
