@@ -178,6 +178,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'dlcourse.tabular._fit_predict': ('tabular_models.html#_fit_predict', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.best_split': ('tabular_models.html#best_split', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.compare_models': ('tabular_models.html#compare_models', 'dlcourse/tabular.py'),
+                                  'dlcourse.tabular.error_by_trees': ('tabular_models.html#error_by_trees', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.forest_importance': ('tabular_models.html#forest_importance', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.split_score': ('tabular_models.html#split_score', 'dlcourse/tabular.py')},
             'dlcourse.titanic': { 'dlcourse.titanic._counts': ('titanic_features.html#_counts', 'dlcourse/titanic.py'),

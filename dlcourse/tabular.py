@@ -14,8 +14,8 @@ from .titanic import TITANIC_CATS, TITANIC_CONTS, titanic_xs_y  # pandas-only; r
 _all_ = ['TITANIC_CATS', 'TITANIC_CONTS', 'titanic_xs_y']
 
 # %% auto #0
-__all__ = ['split_score', 'best_split', 'BinarySplit', 'compare_models', 'forest_importance', 'TITANIC_CATS', 'TITANIC_CONTS',
-           'titanic_xs_y']
+__all__ = ['split_score', 'best_split', 'BinarySplit', 'compare_models', 'error_by_trees', 'forest_importance', 'TITANIC_CATS',
+           'TITANIC_CONTS', 'titanic_xs_y']
 
 # %% ../nbs/05_tabular_models.ipynb #01e137c5
 def split_score(col:pd.Series, # one input column
@@ -108,6 +108,28 @@ def compare_models(models:dict, # name -> (model with `fit(xs, y)` and `predict(
         rows[name].update(zip(['diff', 'diff_low', 'diff_high'], d))
     cols = ['accuracy', 'low', 'high', 'diff', 'diff_low', 'diff_high', 'fit_seconds', 'n_settings']
     return pd.DataFrame(rows).T[cols].astype({c: (int if c == 'n_settings' else float) for c in cols})
+
+# %% ../nbs/05_tabular_models.ipynb #79dbb75d
+def error_by_trees(model, # an unfitted scikit-learn forest (grown with `warm_start`) or boosting (`staged_predict`)
+                   xs_train:pd.DataFrame, # training inputs
+                   y_train:pd.Series, # training targets
+                   xs_valid:pd.DataFrame, # validation inputs
+                   y_valid:pd.Series, # validation targets
+                   n_trees=(1, 2, 5, 10, 20, 50, 100, 200), # the numbers of trees at which to measure
+                  ) -> pd.Series:
+    "Validation error after each number of trees in `n_trees`, growing one copy of `model` tree by tree"
+    from sklearn.base import clone  # this module stays light: scikit-learn only when asked
+    ns, yv = sorted({check_int(n, 'n_trees') for n in n_trees}), as_array(y_valid, 'y_valid')
+    check_same_len(xs_valid=xs_valid, y_valid=yv)
+    m = clone(model)
+    if hasattr(m, 'staged_predict'):
+        staged = list(m.set_params(n_estimators=ns[-1]).fit(xs_train, y_train).staged_predict(xs_valid))
+        errs = [float((staged[n-1] != yv).mean()) for n in ns]
+    elif 'warm_start' in m.get_params():
+        m.set_params(warm_start=True)
+        errs = [float((m.set_params(n_estimators=n).fit(xs_train, y_train).predict(xs_valid) != yv).mean()) for n in ns]
+    else: raise ValueError(f"model: expected a forest (warm_start) or boosting (staged_predict), got {type(model).__name__}")
+    return pd.Series(errs, index=pd.Index(ns, name='n_trees'), name='valid_error')
 
 # %% ../nbs/05_tabular_models.ipynb #0fe036c4
 def forest_importance(model, # a fitted scikit-learn model with `feature_importances_` (a forest, a tree, boosting)

@@ -107,7 +107,8 @@ def clean_titanic(df:pd.DataFrame, # Kaggle Titanic columns (at least Age, SibSp
     d = df.copy()
     for c in CAT_COLS: d[c] = _levels(d[c], c)
     for c in NUM_COLS: d[c] = _numbers(d[c], c)
-    fill = d[NUM_COLS + CAT_COLS].mode().iloc[0].to_dict()
+    m = d[NUM_COLS + CAT_COLS].mode()  # no rows if every column is all missing
+    fill = m.iloc[0].to_dict() if len(m) else dict.fromkeys(NUM_COLS + CAT_COLS, np.nan)
     given = {} if modes is None else dict(modes)
     fill.update({c: (_levels(pd.Series([v]), c)[0] if c in CAT_COLS else v) for c, v in given.items() if c in fill})
     for c in NUM_COLS + CAT_COLS: d[c] = d[c].fillna(fill[c]) if not pd.isna(fill[c]) else d[c]
