@@ -109,7 +109,7 @@ def compare_models(models:dict, # name -> (model with `fit(xs, y)` and `predict(
     cols = ['accuracy', 'low', 'high', 'diff', 'diff_low', 'diff_high', 'fit_seconds', 'n_settings']
     return pd.DataFrame(rows).T[cols].astype({c: (int if c == 'n_settings' else float) for c in cols})
 
-# %% ../nbs/05_tabular_models.ipynb #79dbb75d
+# %% ../nbs/05_tabular_models.ipynb #b57cf4c0
 def error_by_trees(model, # an unfitted scikit-learn forest (grown with `warm_start`) or boosting (`staged_predict`)
                    xs_train:pd.DataFrame, # training inputs
                    y_train:pd.Series, # training targets
@@ -121,14 +121,15 @@ def error_by_trees(model, # an unfitted scikit-learn forest (grown with `warm_st
     from sklearn.base import clone  # this module stays light: scikit-learn only when asked
     ns, yv = sorted({check_int(n, 'n_trees') for n in n_trees}), as_array(y_valid, 'y_valid')
     check_same_len(xs_valid=xs_valid, y_valid=yv)
+    if not (hasattr(model, 'staged_predict') or 'warm_start' in getattr(model, 'get_params', dict)()):
+        raise ValueError(f"model: expected a forest (warm_start) or boosting (staged_predict), got {type(model).__name__}")
     m = clone(model)
     if hasattr(m, 'staged_predict'):
         staged = list(m.set_params(n_estimators=ns[-1]).fit(xs_train, y_train).staged_predict(xs_valid))
         errs = [float((staged[n-1] != yv).mean()) for n in ns]
-    elif 'warm_start' in m.get_params():
+    else:
         m.set_params(warm_start=True)
         errs = [float((m.set_params(n_estimators=n).fit(xs_train, y_train).predict(xs_valid) != yv).mean()) for n in ns]
-    else: raise ValueError(f"model: expected a forest (warm_start) or boosting (staged_predict), got {type(model).__name__}")
     return pd.Series(errs, index=pd.Index(ns, name='n_trees'), name='valid_error')
 
 # %% ../nbs/05_tabular_models.ipynb #0fe036c4
