@@ -14,7 +14,7 @@ from dlcourse.titanic import prep_titanic, titanic_xs_y, add_features, INDEP_COL
 from dlcourse.sgd import bce, init_linear, init_hidden, init_deep, train_model, linear_preds, titanic_tensors
 from dlcourse.tabular import BinarySplit, best_split, compare_models
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NUM = ['Age', 'SibSp', 'Parch', 'Fare']
 CAT = ['Sex', 'Pclass', 'Embarked']
 
