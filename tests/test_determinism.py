@@ -37,4 +37,4 @@ def test_lesson_twice_gives_identical_outputs(tmp_path, cache_dir):
         runs.append(outputs(tmp_path/f'run{i}.ipynb'))
     assert len(runs[0]) > 5, 'the lesson printed almost nothing to compare'
     diffs = [(a, b) for a, b in zip(*runs) if a != b]
-    assert not diffs, f'{len(diffs)} outputs differ between two runs, e.g.:\n{diffs[0][0][:500]}\n---\n{diffs[0][1][:500]}'
+    assert not diffs, f'{len(diffs)} outputs differ, e.g.:\n{diffs[0][0][:500]}\n---\n{diffs[0][1][:500]}'

@@ -22,7 +22,8 @@ def titanic_frames(draw):
         rows.append(dict(
             PassengerId=draw(st.integers(1, 2000)),
             Pclass=draw(st.sampled_from([1, 2, 3])),
-            Name=f"{draw(st.sampled_from(['Smith', 'Brown', 'van Billiard', 'O-Neil']))}, {draw(st.sampled_from(TITLES))}. {draw(st.sampled_from(['Anna', 'John (Mary)', 'Jr']))}",
+            Name=f"{draw(st.sampled_from(['Smith', 'Brown', 'van Billiard', 'O-Neil']))}, "
+                 f"{draw(st.sampled_from(TITLES))}. {draw(st.sampled_from(['Anna', 'John (Mary)', 'Jr']))}",
             Sex=draw(st.sampled_from(['male', 'female'])),
             Age=draw(maybe_nan(st.floats(0.1, 80))),
             SibSp=draw(st.integers(0, 8)), Parch=draw(st.integers(0, 6)),
