@@ -7,7 +7,6 @@ only fresh process here is for what an import inside pytest cannot show: which h
 import pulls in, since pytest has loaded them already. One process imports every module in turn, light ones first.
 """
 import json, subprocess, sys
-import pytest
 from pyflakes.api import checkPath
 from pyflakes.reporter import Reporter
 from conftest import ROOT, fresh_env
@@ -17,8 +16,7 @@ MODULES = sorted(p.stem for p in (ROOT/'dlcourse').glob('*.py') if not p.stem.st
 LIGHT = ['checks', 'cli', 'data', 'dates', 'models', 'stats', 'tabular', 'titanic']
 HEAVY = ('torch', 'fastai')
 
-@pytest.fixture(scope='module')
-def probe():
+def probe() -> dict:
     "Import every module in one fresh process, light modules first: {module: row from tools/import_probe.py}"
     light = [m for m in LIGHT if m in MODULES]
     order = [f'dlcourse.{m}' for m in light + [m for m in MODULES if m not in light]]
@@ -27,22 +25,18 @@ def probe():
     assert r.returncode == 0, r.stderr[-3000:]
     return {row['module'].split('.')[-1]: row for row in json.loads(r.stdout)}
 
-def test_every_module_imports(probe):
-    bad = {m: row['error'] for m, row in probe.items() if row['error']}
+def test_fresh_imports():
+    "One test, so that one process does all the importing (pytest-xdist would run a shared fixture once per worker)"
+    rows = probe()
+    assert sorted(rows) == MODULES
+    bad = {m: row['error'] for m, row in rows.items() if row['error']}
     assert not bad, '\n'.join(f'dlcourse.{m}:\n{e}' for m, e in bad.items())
-    assert sorted(probe) == MODULES
-
-def test_every_module_has_its_notebook_subtitle_as_docstring(probe):
-    assert [m for m, row in probe.items() if not row['doc']] == []
-
-@pytest.mark.parametrize('module', LIGHT)
-def test_light_module_loads_no_torch_or_fastai(module, probe):
-    if module not in probe: pytest.skip(f'dlcourse.{module} does not exist on this branch')
-    assert not set(probe[module]['new']) & set(HEAVY), f"dlcourse.{module} imports {probe[module]['new']}"
-
-def test_the_probe_sees_heavy_imports(probe):
-    "The check above can fail: some module does load torch, and the probe blames it"
-    assert any('torch' in row['new'] for row in probe.values())
+    assert [m for m, row in rows.items() if not row['doc']] == [], 'a module lacks its notebook subtitle as docstring'
+    heavy = {m: sorted(set(rows[m]['new']) & set(HEAVY)) for m in LIGHT if m in rows}
+    heavy = {m: h for m, h in heavy.items() if h}
+    assert not heavy, f'light modules that load torch or fastai: {heavy}'
+    # the check can fail: some module does load torch, and the probe blames it
+    assert any('torch' in row['new'] for row in rows.values())
 
 def test_pyflakes_clean(capsys):
     "No undefined names (a leaked notebook global), unused imports or redefinitions in the library"

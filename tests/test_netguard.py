@@ -1,6 +1,6 @@
 """The network guard: network calls fail under it, loopback works, child processes are guarded too, and
 dlcourse's offline behaviour holds under it (no hub, pretrained weights refused within seconds)."""
-import socket, subprocess, sys, time
+import importlib, socket, subprocess, sys, time
 import pytest
 from conftest import fresh_env, netguard
 
@@ -23,6 +23,7 @@ def test_child_processes_are_guarded(tmp_path):
     assert r.returncode != 0 and 'NetworkBlocked' in r.stderr
 
 def test_dlcourse_device_fails_fast_offline():
+    for m in ('timm', 'huggingface_hub'): importlib.import_module(m)  # first: the clock times the refusal, not imports
     from dlcourse.device import create_timm_model, hub_reachable, PretrainedUnavailable
     assert hub_reachable() is False
     t0 = time.time()

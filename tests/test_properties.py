@@ -1,7 +1,6 @@
 """Properties no single example shows: for the DataFrame helpers (hypothesis), the input is never mutated, the row count
 and index are preserved, columns keep stable dtypes, and running twice equals running once; `lr_find` leaves no trace
 (no file written, the model's weights restored)."""
-import datetime as dt
 import numpy as np, pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
