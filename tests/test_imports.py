@@ -1,10 +1,11 @@
 """Importing dlcourse: every module imports, light modules stay light, and the library is pyflakes-clean.
 
 A helper exported from a notebook that leans on a notebook global passes `nbdev-test` (the global exists in the
-notebook) but fails once imported. pytest catches that without a fresh process: it imports each module itself, where
-no notebook global exists, and pyflakes (below) reports the undefined name without even calling the helper. So the
-only fresh process here is for what an import inside pytest cannot show: which heavy packages (torch, fastai) an
-import pulls in, since pytest has loaded them already. One process imports every module in turn, light ones first.
+notebook) but fails once imported. Catching that needs no fresh process: a notebook's globals never exist in a module
+that pytest imports, so any test calling the helper fails, and pyflakes (below) reports the undefined name without
+calling anything. The one fresh process here is for what an import inside pytest cannot show, since pytest has loaded
+torch already: which heavy packages (torch, fastai) each import pulls in. It imports every module in turn, the light
+ones first, and records what each one added to `sys.modules`.
 """
 import json, subprocess, sys
 from pyflakes.api import checkPath
