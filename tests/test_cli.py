@@ -1,6 +1,8 @@
 """The course runner: the `dlcourse` console script on a real lesson, a failing lesson, and the data report."""
 import shutil, subprocess, sys
 from pathlib import Path
+import nbformat
+from nbformat.v4 import new_notebook, new_code_cell
 from dlcourse.cli import main
 from conftest import ROOT, fresh_env
 
@@ -15,14 +17,12 @@ def test_console_script_runs_a_lesson(tmp_path):
     assert 'lesson' in r.stdout and '00b_basics' in r.stdout and '1 passed, 0 failed' in r.stdout
     assert 'bootstrap' in (out/'00b_basics.html').read_text()
 
-BROKEN = ('{"cells": [{"cell_type": "code", "metadata": {}, "execution_count": null, "outputs": [], '
-          '"source": "raise ValueError(\\"broken lesson\\")"}], "metadata": {"kernelspec": {"display_name": "python3", '
-          '"language": "python", "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5}')
-
 def test_run_fails_on_a_failing_lesson(tmp_path, monkeypatch, capsys):
     (tmp_path/'nbs').mkdir()
     shutil.copy(ROOT/'pyproject.toml', tmp_path/'pyproject.toml')
-    (tmp_path/'nbs'/'01_broken.ipynb').write_text(BROKEN)
+    nb = new_notebook(cells=[new_code_cell('raise ValueError("broken lesson")')],
+                      metadata=dict(kernelspec=dict(name='python3', display_name='python3', language='python')))
+    nbformat.write(nb, tmp_path/'nbs'/'01_broken.ipynb')
     monkeypatch.chdir(tmp_path)
     assert main(['run', '--out', str(tmp_path/'site')]) == 1
     out = capsys.readouterr()
