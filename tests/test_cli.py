@@ -1,4 +1,4 @@
-"""The course runner: the `dlcourse` console script on a real lesson, a failing lesson, and the data report."""
+"""The course runner: the `dlcourse` console script on a real lesson and a failing one, and the data report."""
 import shutil, subprocess, sys
 from pathlib import Path
 import nbformat
@@ -6,28 +6,23 @@ from nbformat.v4 import new_notebook, new_code_cell
 from dlcourse.cli import main
 from conftest import ROOT, fresh_env
 
-def test_console_script_runs_a_lesson(tmp_path):
-    "As a learner types it: `dlcourse run 00b_basics` writes the executed notebook, its page, and the table"
-    out = tmp_path/'site'
-    r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'run', '00b_basics', '--out', str(out)],
-                       capture_output=True, text=True, cwd=ROOT, timeout=600,
-                       env=fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA=''))
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert (out/'00b_basics.html').exists() and (out/'00b_basics.ipynb').exists()
-    assert 'lesson' in r.stdout and '00b_basics' in r.stdout and '1 passed, 0 failed' in r.stdout
-    assert 'bootstrap' in (out/'00b_basics.html').read_text()
-
-def test_run_fails_on_a_failing_lesson(tmp_path, monkeypatch, capsys):
-    (tmp_path/'nbs').mkdir()
-    shutil.copy(ROOT/'pyproject.toml', tmp_path/'pyproject.toml')
+def test_run_a_lesson_and_a_failing_one(tmp_path):
+    "As a learner types it: each lesson gets its executed notebook and page; a failing one is reported, exit code 1"
+    nbs, out = tmp_path/'nbs', tmp_path/'site'
+    nbs.mkdir()
+    shutil.copy(ROOT/'pyproject.toml', tmp_path/'pyproject.toml')  # the project's test flags
+    shutil.copy(ROOT/'nbs'/'00b_basics.ipynb', nbs)
     nb = new_notebook(cells=[new_code_cell('raise ValueError("broken lesson")')],
                       metadata=dict(kernelspec=dict(name='python3', display_name='python3', language='python')))
-    nbformat.write(nb, tmp_path/'nbs'/'01_broken.ipynb')
-    monkeypatch.chdir(tmp_path)
-    assert main(['run', '--out', str(tmp_path/'site')]) == 1
-    out = capsys.readouterr()
-    assert 'FAILED' in out.out and 'broken lesson' in out.out + out.err
-    assert (tmp_path/'site'/'01_broken.html').exists()  # the page shows the error
+    nbformat.write(nb, nbs/'01_broken.ipynb')
+    r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'run', '00b_basics', 'broken', '--out', str(out)],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=600,
+                       env=fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA=''))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert '1 passed, 1 failed' in r.stdout and 'FAILED' in r.stdout and 'broken lesson' in r.stdout + r.stderr
+    for name in ('00b_basics', '01_broken'): assert (out/f'{name}.html').exists() and (out/f'{name}.ipynb').exists()
+    assert 'bootstrap' in (out/'00b_basics.html').read_text()
+    assert 'broken lesson' in (out/'01_broken.html').read_text()  # the page shows the error
 
 def test_data_command(cache_dir, capsys):
     assert main(['data']) == 0
