@@ -8,7 +8,7 @@ A bad input that a lesson already checks with `test_fail` is not repeated here. 
 import importlib.util
 import pandas as pd, pytest, torch
 from dlcourse.cleaning import precision_recall_at_k
-from dlcourse.data import weather, synth_paddy
+from dlcourse.data import weather
 from dlcourse.dates import add_datepart, add_elapsed_times
 from dlcourse.sgd import train_model, init_linear, linear_preds
 from dlcourse.stats import bootstrap_ci
@@ -18,10 +18,6 @@ def test_weather_csv_without_the_weather_columns(tmp_path):
     "a CSV without the weather columns"
     (tmp_path/'w.csv').write_text('a,b\n1,2\n')
     with pytest.raises(KeyError, match='expected column'): weather(tmp_path/'w.csv')
-
-def test_synth_paddy_float_count(tmp_path):
-    "a float count of images"
-    with pytest.raises(ValueError, match='n_per_class=2.5'): synth_paddy(tmp_path/'p', n_per_class=2.5)
 
 def test_bootstrap_ci_zero_resamples():
     "zero bootstrap resamples"
