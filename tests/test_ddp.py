@@ -4,9 +4,9 @@ Lesson 08a checks micro-batches of 8 per process; here one launch covers the cas
 and uneven micro-batches), since each torchrun launch costs a few seconds of process start-up and torch imports.
 """
 import os
+from pathlib import Path
 import torch.nn.functional as F
 from dlcourse.distributed import ddp_launch, ddp_grads, big_batch_grads, toy_problem
-from conftest import ROOT
 
 MICRO_BS = [32, 12]  # 32: one micro-batch per process (no accumulation); 12: uneven micro-batches (12, 12, 8)
 
@@ -18,7 +18,8 @@ def max_diff(a, b): return max(float((a[k] - b[k]).abs().max()) for k in b)
 
 def test_ddp_equals_big_batch(monkeypatch):
     # the torchrun children import this file as `test_ddp`
-    monkeypatch.setenv('PYTHONPATH', os.pathsep.join([str(ROOT/'tests'), os.environ.get('PYTHONPATH', '')]))
+    here = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join([here, os.environ.get('PYTHONPATH', '')]))
     ref = big_batch_grads(n=64, seed=0)
     res = ddp_launch('test_ddp:grads_per_micro_bs', nproc=2, micro_bss=MICRO_BS)
     assert len(res) == 2
