@@ -74,12 +74,13 @@ def test_formulas_render(doms):
 
 @needs_chromium
 def test_api_entries(doms):
-    dom = doms['00b_basics.html']
-    assert 'id="bootstrap_ci"' in dom and 'class="api-args"' in dom
-    assert 'href="00b_basics.html#bootstrap_ci"' in dom  # the entry links to the notebook that defines it
+    dom = doms['91_site.html']
+    assert 'id="lesson_table"' in dom and 'class="api-args"' in dom and '<code>nbs_dir</code>' in dom
+    assert 'href="91_site.html#lesson_table">91_site.ipynb</a>' in dom  # the entry links to the notebook defining it
+    assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in dom  # backticked names in the text
 
 @needs_chromium
 def test_lesson_screenshot(site, tmp_path):
-    p = browser.screenshot((site/'00b_basics.html').as_uri(), tmp_path/'site-lesson.png', size=(1280, 1400))
+    p = browser.screenshot((site/'00b_stats.html').as_uri(), tmp_path/'site-lesson.png', size=(1280, 1400))
     browser.check_png(p)
     browser.keep_screenshot(p, 'site-lesson.png')
