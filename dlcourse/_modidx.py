@@ -202,6 +202,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'dlcourse.site._trusted': ('site.html#_trusted', 'dlcourse/site.py'),
                                'dlcourse.site._write_assets': ('site.html#_write_assets', 'dlcourse/site.py'),
                                'dlcourse.site.api_entry': ('site.html#api_entry', 'dlcourse/site.py'),
+                               'dlcourse.site.api_index': ('site.html#api_index', 'dlcourse/site.py'),
                                'dlcourse.site.api_links': ('site.html#api_links', 'dlcourse/site.py'),
                                'dlcourse.site.build_site': ('site.html#build_site', 'dlcourse/site.py'),
                                'dlcourse.site.lesson_table': ('site.html#lesson_table', 'dlcourse/site.py'),

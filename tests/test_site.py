@@ -32,7 +32,7 @@ def doms(site):
 
 def test_a_page_per_notebook(site):
     nbs = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
-    assert sorted(p.stem for p in site.glob('*.html')) == nbs
+    assert sorted(p.stem for p in site.glob('*.html')) == sorted(nbs + ['api'])  # and the API index
     for p in site.glob('*.html'):
         urls = browser.fetched_urls(p.read_text())
         assert not [u for u in urls if u.startswith(('http:', 'https:', '//')) or 'require' in u], p.name
@@ -77,6 +77,7 @@ def test_api_entries(doms):
     dom = doms['91_site.html']
     assert 'id="lesson_table"' in dom and 'class="api-args"' in dom and '<code>nbs_dir</code>' in dom
     assert 'href="91_site.html#lesson_table">91_site.ipynb</a>' in dom  # the entry links to the notebook defining it
+    assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in doms['api.html']
     assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in dom  # backticked names in the text
 
 @needs_chromium
