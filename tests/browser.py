@@ -1,4 +1,5 @@
-"""Headless Chromium for the tests, with the network cut: find it, dump a page's DOM after its scripts ran, screenshot it."""
+"""Headless Chromium for the tests, with the network cut: find it, dump a page's DOM after its scripts ran, take a
+screenshot."""
 import os, re, shutil, subprocess, tempfile
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def screenshot(url: str, dest: Path, size=(1280, 900), budget_ms: int = 8000, ti
     "A PNG of the page at `url` in a `size` window"
     dest = Path(dest)
     r = _run(_args(budget_ms) + [f'--window-size={size[0]},{size[1]}', f'--screenshot={dest}', url], timeout)
-    if r.returncode != 0 or not dest.exists(): raise RuntimeError(f'chromium screenshot failed on {url}: {r.stderr[-2000:]}')
+    if r.returncode != 0 or not dest.exists():
+        raise RuntimeError(f'chromium screenshot failed on {url}: {r.stderr[-2000:]}')
     return dest
 
 def check_png(p: Path, min_colours: int = 50):

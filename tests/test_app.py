@@ -67,7 +67,8 @@ def test_bad_uploads_get_a_clear_message(client, tmp_path):
     (tmp_path/'notes.jpg').write_text('this is text, not a picture')
     (tmp_path/'empty.png').write_bytes(b'')
     Image.new('1', (9000, 6000)).save(tmp_path/'huge.png')  # 54 megapixels: small on disk, too big to decode
-    for name, msg in [('notes.jpg', 'not an image file'), ('empty.png', 'the file is empty'), ('huge.png', 'too large')]:
+    cases = [('notes.jpg', 'not an image file'), ('empty.png', 'the file is empty'), ('huge.png', 'too large')]
+    for name, msg in cases:
         with pytest.raises(Exception) as e: client.predict(handle_file(str(tmp_path/name)), api_name='/predict')
         assert msg in str(e.value), (name, str(e.value))
         assert str(tmp_path) not in str(e.value)  # the server's file paths are not shown to the user

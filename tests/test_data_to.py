@@ -1,5 +1,5 @@
-"""`dlcourse data NAME --to DIR`: a notebook written the course's way (look for the folder, download only if it is missing)
-runs offline on the files it writes, locally and in Kaggle's `../input/<competition>/` layout."""
+"""`dlcourse data NAME --to DIR`: a notebook written the course's way (look for the folder, download only if it is
+missing) runs offline on the files it writes, locally and in Kaggle's `../input/<competition>/` layout."""
 import json, subprocess, sys
 from pathlib import Path
 import pytest
