@@ -1,6 +1,6 @@
 """`dlcourse app`: the classifier served by Gradio on 127.0.0.1, asked through `gradio_client` as another program would,
 with bad uploads (not an image, empty, huge), and shown in headless Chromium with the network cut."""
-import os, socket, subprocess, sys, time, urllib.request
+import socket, subprocess, sys, time, urllib.request
 from pathlib import Path
 import pytest
 from conftest import ROOT, fresh_env

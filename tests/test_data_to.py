@@ -2,8 +2,8 @@
 missing) runs offline on the files it writes, locally and in Kaggle's `../input/<competition>/` layout."""
 import json, subprocess, sys
 from pathlib import Path
-import pytest
-from conftest import ROOT, fresh_env
+
+from conftest import fresh_env
 
 # A stand-in for one of the course's own notebooks, in our words: find the data folder, fetch it from Kaggle only when
 # it is missing, then read the CSVs. The `kaggle` package is not installed here, so a download attempt fails loudly.
