@@ -2,7 +2,6 @@
 missing) runs offline on the files it writes, locally and in Kaggle's `../input/<competition>/` layout."""
 import json, subprocess, sys
 from pathlib import Path
-
 from conftest import fresh_env
 
 # A stand-in for one of the course's own notebooks, in our words: find the data folder, fetch it from Kaggle only when
