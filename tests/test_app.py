@@ -41,16 +41,12 @@ def server(model_dir, tmp_path_factory):
         try: p.wait(timeout=20)
         except subprocess.TimeoutExpired: p.kill(); p.wait()
 
-@pytest.fixture(scope='module')
-def client(server):
-    from gradio_client import Client
-    return Client(server, verbose=False)
-
 def _examples(n=3):
     from dlcourse.app import example_images
     return example_images(n=n)
 
-def test_same_top_class_as_the_model(client, model_dir):
+def check_same_top_class(client, model_dir):
+    "The app's answer is the model's own, called directly"
     from gradio_client import handle_file
     from dlcourse.app import load_model
     clf = load_model(model_dir)
@@ -61,7 +57,8 @@ def test_same_top_class_as_the_model(client, model_dir):
         assert len(res['confidences']) == 3
         for c in res['confidences']: assert abs(c['confidence'] - ours[c['label']]) < 1e-4
 
-def test_bad_uploads_get_a_clear_message(client, tmp_path):
+def check_bad_uploads(client, tmp_path):
+    "Not an image, empty, huge: each gets a clear message, no server path, and the server goes on serving"
     from gradio_client import handle_file
     from PIL import Image
     (tmp_path/'notes.jpg').write_text('this is text, not a picture')
@@ -75,8 +72,8 @@ def test_bad_uploads_get_a_clear_message(client, tmp_path):
     f = _examples(1)[0]
     assert client.predict(handle_file(f), api_name='/predict')['label']  # still serving
 
-@pytest.mark.skipif(browser.CHROMIUM is None, reason=browser.NO_CHROMIUM)
-def test_page_in_browser(server, tmp_path):
+def check_page_in_browser(server, tmp_path):
+    "The page renders offline, loads nothing from the internet, and its screenshot shows it"
     dom = browser.dump_dom(server, budget_ms=15000)
     assert 'Paddy disease classifier' in dom and 'Classify' in dom
     local = ('data:', 'blob:', './', '/', server)
@@ -84,6 +81,15 @@ def test_page_in_browser(server, tmp_path):
     p = browser.screenshot(server, tmp_path/'app.png', size=(1280, 720), budget_ms=15000)
     browser.check_png(p)
     browser.keep_screenshot(p, 'app.png')
+
+# One test on one server, so that pytest-xdist's two workers don't each start an app.
+def test_app_serves(server, model_dir, tmp_path):
+    from gradio_client import Client
+    client = Client(server, verbose=False)
+    check_same_top_class(client, model_dir)
+    check_bad_uploads(client, tmp_path)
+    if browser.CHROMIUM is None: pytest.skip(f'the app answers as the model does; {browser.NO_CHROMIUM}')
+    check_page_in_browser(server, tmp_path)
 
 def test_bad_port_is_refused():
     r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'app', '--port', '80'], capture_output=True,

@@ -8,14 +8,11 @@ import pytest
 from conftest import ROOT, fresh_env
 import browser
 
-needs_chromium = pytest.mark.skipif(browser.CHROMIUM is None, reason=browser.NO_CHROMIUM)
 MATH_PAGES = ['01_pytorch_basics.html', '02_neural_net.html', '03_sgd_titanic.html']  # lessons with $...$ formulas
 DIRECTIVE = re.compile(r'^\s*#\|\s*(export|exports|exporti|default_exp|hide|eval:|slow|kaggle|cuda)\b', re.M)
 
-@pytest.fixture(scope='module')
-def site(tmp_path_factory):
-    "The site, built by the command a learner runs (a fresh process: the lesson modules' imports stay out of pytest)"
-    dest = tmp_path_factory.mktemp('site')/'_docs'
+def build(dest: Path) -> Path:
+    "The site in `dest`, built by `dlcourse docs` in a fresh process (the lessons' imports stay out of pytest)"
     t0 = time.time()
     r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'docs', '--out', str(dest)], cwd=ROOT,
                        capture_output=True, text=True, timeout=300, env=fresh_env())
@@ -23,15 +20,15 @@ def site(tmp_path_factory):
     print(f'site built in {time.time() - t0:.0f}s')
     return dest
 
-@pytest.fixture(scope='module')
-def doms(site):
+def dump_all(site: Path) -> dict:
     "Every page's DOM after its scripts ran, six browsers at a time (each mostly waits on its own start-up)"
     pages = sorted(site.glob('*.html'))
     with ThreadPoolExecutor(6) as ex:
         doms = list(ex.map(lambda p: browser.dump_dom(p.as_uri(), budget_ms=3000), pages))
     return dict(zip([p.name for p in pages], doms))
 
-def test_a_page_per_notebook(site):
+def check_pages(site):
+    "A page per notebook (and the API index), nothing loaded from the network, the index's table linked"
     nbs = sorted(p.stem for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith(('_', '.')))
     assert sorted(p.stem for p in site.glob('*.html')) == sorted(nbs + ['api'])  # and the API index
     for p in site.glob('*.html'):
@@ -47,8 +44,7 @@ def _text(dom: str) -> str:
 
 def _ids(dom: str) -> set: return set(re.findall(r'\bid="([^"]+)"', dom))
 
-@needs_chromium
-def test_pages_offline_in_browser(site, doms):
+def check_in_browser(site, doms):
     ids = {name: _ids(dom) for name, dom in doms.items()}
     for name, dom in doms.items():
         assert 'class="site-nav"' in dom and 'class="site-pager"' in dom, name
@@ -65,24 +61,32 @@ def test_pages_offline_in_browser(site, doms):
             if u.fragment and target in ids:
                 assert {u.fragment, unquote(u.fragment)} & ids[target], f'{name}: no anchor for {href}'
 
-@needs_chromium
-def test_formulas_render(doms):
+def check_formulas(doms):
     for name in MATH_PAGES:
         dom = doms[name]
         n = dom.count('class="MathJax"')  # one per formula, inline or display
         assert n > 0 and n == dom.count('type="math/tex'), f'{name}: MathJax rendered {n} formulas (raw TeX left?)'
         assert 'class="MathJax_Error"' not in dom and 'class="merror"' not in dom, name
 
-@needs_chromium
-def test_api_entries(doms):
+def check_api_entries(doms):
     dom = doms['91_site.html']
     assert 'id="lesson_table"' in dom and 'class="api-args"' in dom and '<code>nbs_dir</code>' in dom
     assert 'href="91_site.html#lesson_table">91_site.ipynb</a>' in dom  # the entry links to the notebook defining it
     assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in doms['api.html']
     assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in dom  # backticked names in the text
 
-@needs_chromium
-def test_lesson_screenshot(site, tmp_path):
+def take_screenshot(site, tmp_path):
     p = browser.screenshot((site/'00b_stats.html').as_uri(), tmp_path/'site-lesson.png', size=(1280, 1400))
     browser.check_png(p)
     browser.keep_screenshot(p, 'site-lesson.png')
+
+# One test, so that pytest-xdist's two workers don't each build the site and open every page.
+def test_site_offline(tmp_path):
+    site = build(tmp_path/'_docs')
+    check_pages(site)
+    if browser.CHROMIUM is None: pytest.skip(f'the pages are built and their files check out; {browser.NO_CHROMIUM}')
+    doms = dump_all(site)
+    check_in_browser(site, doms)
+    check_formulas(doms)
+    check_api_entries(doms)
+    take_screenshot(site, tmp_path)
