@@ -4,13 +4,17 @@
 
 # %% ../nbs/09_tta.ipynb #e5966115
 from __future__ import annotations
-import time
 from typing import Callable, Sequence
+import pandas as pd
 import torch
 import torch.nn.functional as F
+from .checks import check_int, check_frac, check_one_of
+from .stats import bootstrap_ci, paired_bootstrap
+from .training import eval_mode, paddy_learner
+_all_ = ['paddy_learner']  # moved to `dlcourse.training`; `from dlcourse.tta import paddy_learner` keeps working
 
 # %% auto #0
-__all__ = ['DEFAULT_TFMS', 'flip_lr', 'flip_ud', 'Shift', 'tta', 'paddy_learner', 'tta_table']
+__all__ = ['DEFAULT_TFMS', 'flip_lr', 'flip_ud', 'Shift', 'tta', 'tta_table', 'paddy_learner']
 
 # %% ../nbs/09_tta.ipynb #80adf32a
 def flip_lr(x:torch.Tensor) -> torch.Tensor:
@@ -26,13 +30,12 @@ class Shift:
     def __init__(self, dx:int, # pixels to the right (negative: left)
                  dy:int=0, # pixels down (negative: up)
                 ):
-        for n, v in (('dx', dx), ('dy', dy)):
-            if isinstance(v, bool) or not isinstance(v, int): raise TypeError(f"{n}={v!r}: expected an int number of pixels")
-        self.dx, self.dy = dx, dy
+        self.dx, self.dy = check_int(dx, 'dx', lo=None), check_int(dy, 'dy', lo=None)
     def __call__(self, x:torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
         dx, dy = self.dx, self.dy
-        if abs(dx) >= w or abs(dy) >= h: raise ValueError(f"Shift({dx}, {dy}): expected shifts smaller than the image ({h}x{w})")
+        if abs(dx) >= w or abs(dy) >= h:
+            raise ValueError(f"Shift({dx}, {dy}): expected shifts smaller than the image ({h}x{w})")
         p = F.pad(x, (max(dx, 0), max(-dx, 0), max(dy, 0), max(-dy, 0)), mode='reflect')
         return p[..., max(-dy, 0):max(-dy, 0)+h, max(-dx, 0):max(-dx, 0)+w]
     def __repr__(self): return f'Shift({self.dx}, {self.dy})'
@@ -41,129 +44,90 @@ class Shift:
 DEFAULT_TFMS = (flip_lr, Shift(4, 4), Shift(-4, -4), flip_ud)
 
 def _head_slices(heads, n_out:int) -> list[slice]:
+    "One slice of the outputs per head: all outputs, head sizes adding up to `n_out`, or slices"
     if heads is None: return [slice(0, n_out)]
     heads = list(heads)
     if not heads: raise ValueError("heads: expected head sizes (e.g. [10, 10]) or slices, got an empty list")
     if all(isinstance(h, slice) for h in heads): sl = heads
-    elif all(isinstance(h, int) and not isinstance(h, bool) and h > 0 for h in heads):
-        if sum(heads) != n_out: raise ValueError(f"heads={heads}: expected sizes adding up to the model's {n_out} outputs")
-        ends = [sum(heads[:i+1]) for i in range(len(heads))]
-        sl = [slice(e - h, e) for h, e in zip(heads, ends)]
-    else: raise ValueError(f"heads={heads!r}: expected a list of positive ints (head sizes) or of slices")
+    else:
+        sizes = [check_int(h, 'heads') for h in heads]
+        if sum(sizes) != n_out:
+            raise ValueError(f"heads={heads}: expected sizes adding up to the model's {n_out} outputs")
+        ends = [sum(sizes[:i+1]) for i in range(len(sizes))]
+        sl = [slice(e - h, e) for h, e in zip(sizes, ends)]
     for s in sl:
         if len(range(n_out)[s]) == 0: raise ValueError(f"heads: slice {s} selects none of the model's {n_out} outputs")
     return sl
 
 def _activate(out:torch.Tensor, sl:list, act):
+    "Softmax per head, sigmoid, or the raw outputs"
     if act is None: return out
-    if act not in ('softmax', 'sigmoid'): raise ValueError(f"act={act!r}: expected 'softmax', 'sigmoid' or None")
     if act == 'sigmoid': return out.sigmoid()
     res = out.clone()
     for s in sl: res[:, s] = out[:, s].softmax(1)
     return res
 
-def _predict(model, dl, tfm, sl, act, device):
-    preds, targs = [], []
-    for b in dl:
-        xb, yb = (b[0], b[1]) if isinstance(b, (list, tuple)) and len(b) > 1 else (b[0] if isinstance(b, (list, tuple)) else b, None)
-        xb = xb.to(device)
-        if tfm is not None: xb = tfm(xb)
-        preds.append(_activate(model(xb).float(), sl, act).cpu().as_subclass(torch.Tensor))  # plain tensors, not fastai's subclasses
-        if yb is not None: targs.append(torch.as_tensor(yb).cpu().as_subclass(torch.Tensor))
-    if not preds: raise ValueError("dl: expected at least one batch, got an empty loader")
-    return torch.cat(preds), (torch.cat(targs) if targs else None)
+def _split_batch(b):
+    "(x, y) of a batch `(x, y, ...)`, `[x]` or `x`; y is None when the batch has no targets"
+    if isinstance(b, (list, tuple)): return b[0], (b[1] if len(b) > 1 else None)
+    return b, None
+
+def _plain(t:torch.Tensor) -> torch.Tensor: return t.cpu().as_subclass(torch.Tensor)  # not fastai's subclasses
 
 # %% ../nbs/09_tta.ipynb #29df4a5e
+def _tta_passes(model, dl, tfms, heads, act):
+    "Plain and per-transform activations of every batch, each batch paired with its own transforms"
+    device, sl = next(model.parameters(), torch.empty(0)).device, None
+    plains, augs, targs = [], [], []
+    with eval_mode(model), torch.no_grad():
+        for b in dl:
+            xb, yb = _split_batch(b)
+            xb = xb.to(device)
+            out = model(xb).float()
+            if sl is None: sl = _head_slices(heads, out.shape[1])
+            plains.append(_plain(_activate(out, sl, act)))
+            augs.append(torch.stack([_plain(_activate(model(t(xb)).float(), sl, act)) for t in tfms]))
+            if yb is not None: targs.append(_plain(torch.as_tensor(yb)))
+    if sl is None: raise ValueError("dl: expected at least one batch, got an empty loader")
+    return torch.cat(plains), torch.cat(augs, 1), (torch.cat(targs) if targs else None)
+
 def tta(model:torch.nn.Module, # a classifier returning (n, n_out) outputs
-        dl, # an iterable of (x, y) batches (or of x alone), in a fixed order (no shuffling)
+        dl, # batches (x, y) or x alone: a DataLoader, a list, even a generator; any order (each batch is paired)
         tfms:Sequence[Callable]=DEFAULT_TFMS, # deterministic batch transforms; one extra forward pass each
         agg:str='mean', # 'mean' (fastai's default) or 'max' (fastai's `use_max=True`)
         beta:float|None=0.25, # weight of the plain prediction: (1-beta)*augmented + beta*plain; None returns both
         heads=None, # several heads in one output: a list of head sizes (e.g. [10, 10]) or of slices; softmax per head
         act:str|None='softmax', # 'softmax' (per head), 'sigmoid' (multi-label), or None for raw outputs
        ) -> tuple:
-    "Test-time augmentation as fastai's `learn.tta`, on probabilities: (preds, targs), from `len(tfms)+1` forward passes"
+    "Test-time augmentation as fastai's `learn.tta`, on probabilities: (preds, targs), from `len(tfms)+1` passes"
     if tfms is None or callable(tfms) or len(tfms) == 0:
-        raise ValueError("tfms: expected a non-empty list of transforms (e.g. [flip_lr]); without any, TTA is just the plain prediction")
-    if not all(callable(t) for t in tfms): raise ValueError("tfms: expected callables that take and return a batch of images")
-    if agg not in ('mean', 'max'): raise ValueError(f"agg={agg!r}: expected 'mean' or 'max'")
-    if beta is not None and not 0 <= beta <= 1: raise ValueError(f"beta={beta!r}: expected a weight in [0, 1], or None")
-    was_training = model.training
-    device = next(model.parameters()).device
-    model.eval()
-    try:
-        with torch.no_grad():
-            first = next(iter(dl), None)
-            if first is None: raise ValueError("dl: expected at least one batch, got an empty loader")
-            xb0 = first[0] if isinstance(first, (list, tuple)) else first
-            sl = _head_slices(heads, model(xb0[:1].to(device)).shape[1])
-            augs = [_predict(model, dl, t, sl, act, device)[0] for t in tfms]
-            plain, targs = _predict(model, dl, None, sl, act, device)
-    finally: model.train(was_training)
-    aug = torch.stack(augs)
-    aug = aug.max(0)[0] if agg == 'max' else aug.mean(0)
-    if agg == 'max': return torch.stack([plain, aug]).max(0)[0], targs
+        raise ValueError("tfms: expected a non-empty list of transforms (e.g. [flip_lr]); "
+                         "without any, TTA is just the plain prediction")
+    if not all(callable(t) for t in tfms): raise ValueError("tfms: expected callables that take and return a batch")
+    agg, act = check_one_of(agg, 'agg', ('mean', 'max')), check_one_of(act, 'act', ('softmax', 'sigmoid', None))
+    beta = None if beta is None else check_frac(beta, 'beta')
+    plain, augs, targs = _tta_passes(model, dl, tfms, heads, act)
+    if agg == 'max': return torch.maximum(plain, augs.max(0)[0]), targs
+    aug = augs.mean(0)
     if beta is None: return (aug, plain), targs
     return torch.lerp(aug, plain, beta), targs
 
-# %% ../nbs/09_tta.ipynb #6864de70
-def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
-                  epochs:int=15, # training epochs (one cycle)
-                  lr:float=1e-2, # maximum learning rate
-                  bs:int=32, # batch size
-                  seed:int=0, # seeds the split, the weights and the augmentations
-                  **kwargs, # passed on to `fastai.learner.Learner`
-                 ):
-    "A fastai `Learner` with `simple_cnn` trained on the paddy disease labels (64 px, flips; 20% seeded valid split)"
-    from fastai.data.block import DataBlock, CategoryBlock
-    from fastai.data.transforms import RandomSplitter, parent_label, get_image_files
-    from fastai.vision.data import ImageBlock
-    from fastai.vision.augment import Flip
-    from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.metrics import error_rate
-    import importlib
-    importlib.import_module('fastai.callback.schedule')  # adds `Learner.fit_one_cycle`
-    from dlcourse.data import synth_paddy
-    from dlcourse.device import seed_everything
-    from dlcourse.basics import simple_cnn
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0: raise ValueError(f"epochs={epochs!r}: expected an int >= 0")
-    path = synth_paddy() if path is None else path
-    seed_everything(seed)
-    dblock = DataBlock((ImageBlock, CategoryBlock), get_items=lambda p: sorted(get_image_files(p/'train_images')),
-                       get_y=parent_label, splitter=RandomSplitter(0.2, seed=seed), batch_tfms=[Flip(p=0.5)])
-    dls = dblock.dataloaders(path, bs=bs, num_workers=0)
-    learn = Learner(dls, simple_cnn(dls.c), loss_func=CrossEntropyLossFlat(), metrics=error_rate, **kwargs)
-    if epochs:
-        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    return learn
-
 # %% ../nbs/09_tta.ipynb #8bfe243d
 def tta_table(model:torch.nn.Module, # a trained classifier
-              dl, # validation batches (x, y), fixed order
+              dl, # validation batches (x, y)
               tfms:Sequence[Callable]=DEFAULT_TFMS, # TTA transforms
-              n_boot:int=1000, # bootstrap resamples for the interval
+              n_boot:int=1000, # bootstrap resamples for the intervals
               seed:int=0, # seed of the bootstrap
-             ):
-    "Error rate (with a 95% bootstrap interval), forward passes and seconds, without TTA and with three TTA variants"
-    import pandas as pd
-    from dlcourse.basics import bootstrap_ci
-    rows = {}
-    def row(name, fn, passes):
-        t0 = time.perf_counter(); preds, targs = fn(); secs = time.perf_counter() - t0
-        acc, lo, hi = bootstrap_ci(targs.numpy(), preds.argmax(1).numpy(), n_boot=n_boot, seed=seed)
-        rows[name] = dict(error=1-acc, low=1-hi, high=1-lo, forward_passes=passes, seconds=secs)
-        return preds
-    row('no TTA', lambda: _plain_only(model, dl), 1)
-    n = len(tfms) + 1
-    row('TTA mean, beta=0.25 (fastai)', lambda: tta(model, dl, tfms), n)
-    row('TTA mean, beta=0', lambda: tta(model, dl, tfms, beta=0.), n)
-    row('TTA max', lambda: tta(model, dl, tfms, agg='max'), n)
+             ) -> pd.DataFrame:
+    "Error (95% interval) without TTA and with three TTA variants, each paired against no TTA on the same rows"
+    (aug, plain), targs = tta(model, dl, tfms, beta=None)
+    if targs is None: raise ValueError("dl: expected batches (x, y) with targets, to measure an error")
+    preds = {'no TTA': plain, 'TTA mean, beta=0.25 (fastai)': torch.lerp(aug, plain, 0.25),
+             'TTA mean, beta=0': aug, 'TTA max': tta(model, dl, tfms, agg='max')[0]}
+    y, rows = targs.numpy(), {}
+    for name, p in preds.items():
+        acc, lo, hi = bootstrap_ci(y, p.argmax(1).numpy(), n_boot=n_boot, seed=seed)
+        d, dlo, dhi = paired_bootstrap(y, plain.argmax(1).numpy(), p.argmax(1).numpy(), n_boot=n_boot, seed=seed)
+        rows[name] = dict(error=1-acc, low=1-hi, high=1-lo, vs_no_tta=d, vs_low=dlo, vs_high=dhi,
+                          forward_passes=1 if name == 'no TTA' else len(tfms) + 1)
     return pd.DataFrame(rows).T
-
-def _plain_only(model, dl):
-    "Plain softmax predictions in one pass, in eval mode: (preds, targs)"
-    was = model.training; model.eval()
-    try:
-        with torch.no_grad(): return _predict(model, dl, None, [slice(None)], 'softmax', next(model.parameters()).device)
-    finally: model.train(was)
