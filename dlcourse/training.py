@@ -36,7 +36,7 @@ def simple_cnn(n_out:int, # number of outputs (e.g. 10 classes, or 20 for two 10
         ni = nf
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ni, n_out))
 
-# %% ../nbs/00c_training.ipynb #f3abe13d
+# %% ../nbs/00c_training.ipynb #3ec69a19
 def _rate(v, name:str) -> float: return check_num(v, name, lo=0, lo_open=True)
 
 def discriminative_lrs(lr, # a number (the same for all groups), or `slice(hi)`, or `slice(lo, hi)` as in fastai
@@ -52,7 +52,7 @@ def discriminative_lrs(lr, # a number (the same for all groups), or `slice(hi)`,
     step = (hi/lo)**(1/(n_groups-1))
     return [lo*step**i for i in range(n_groups)]
 
-# %% ../nbs/00c_training.ipynb #bad366da
+# %% ../nbs/00c_training.ipynb #7a790099
 def one_cycle_lrs(n_iter:int, # number of batches in the whole fit
                   lr_max:float, # peak learning rate
                   pct_start:float=0.25, # fraction of batches spent warming up
@@ -84,7 +84,7 @@ def images_to_tensor(x:np.ndarray, # uint8 images, (n, h, w, 3)
     if (std <= 0).any(): raise ValueError(f"stats: expected standard deviations > 0, got {std.flatten().tolist()}")
     return (torch.from_numpy(x).permute(0, 3, 1, 2).float()/255 - mean)/std
 
-# %% ../nbs/00c_training.ipynb #6e90317e
+# %% ../nbs/00c_training.ipynb #71e8d87c
 @contextmanager
 def _modes_kept(model:nn.Module):
     "Give every module of `model` back its own train/eval mode when the block ends, even on an error"
@@ -101,7 +101,7 @@ def eval_mode(model:nn.Module, # the model (its modes are restored after the blo
         model.eval()
         yield model
 
-# %% ../nbs/00c_training.ipynb #6d94879d
+# %% ../nbs/00c_training.ipynb #b7d72fb9
 def _device_of(model:nn.Module) -> torch.device:
     "The device of `model`'s first parameter (or buffer); the CPU for a model with neither"
     t = next(model.parameters(), None)
@@ -124,7 +124,7 @@ def predict_tensors(model:nn.Module, # a trained model
     with eval_mode(model), torch.inference_mode():
         return torch.cat([model(x[i:i+bs].to(dev)).float().cpu() for i in range(0, len(x), bs)])
 
-# %% ../nbs/00c_training.ipynb #48ffd3d7
+# %% ../nbs/00c_training.ipynb #6a813903
 def _groups(model:nn.Module, param_groups, lr) -> list[tuple[list, float]]:
     "(trainable parameters, peak rate) for each group that has any; default: one group with all of `model`'s"
     groups = [list(model.parameters())] if param_groups is None else [list(g) for g in param_groups]
@@ -152,7 +152,7 @@ def _check_flip(flip, x:torch.Tensor) -> bool:
                          "use flip=False for other inputs")
     return flip
 
-# %% ../nbs/00c_training.ipynb #30500860
+# %% ../nbs/00c_training.ipynb #ea529985
 @contextmanager
 def _torch_seeded(seed:int, device:torch.device):
     "Seed torch's global generator (dropout draws from it) inside the block, and put its state back after"
@@ -178,7 +178,7 @@ def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -
         tot += loss.item()*(e - s)
     return tot/len(x)
 
-# %% ../nbs/00c_training.ipynb #ea33c45d
+# %% ../nbs/00c_training.ipynb #4e889159
 def fit_tensors(model:nn.Module, # the model to train (trained in place; its train/eval modes are put back)
                 x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (a tensor or an array)
                 y:torch.Tensor, # class labels (n,) for the default loss; else anything `loss_func` takes
