@@ -32,9 +32,9 @@ SETUP = textwrap.dedent("""
 CASES = [
     Case('data.titanic', "split that isn't 'train' or 'test'", "data.titanic(split='valid')", ValueError, "split='valid'"),
     Case('data.titanic', 'a path with no train.csv', "data.titanic(path='/no/such/folder')", FileNotFoundError, "expected 'train.csv'"),
-    Case('data.titanic', 'a CSV without the Kaggle columns', "data.titanic(path=BAD_CSV)", ValueError, 'missing'),
+    Case('data.titanic', 'a CSV without the Kaggle columns', "data.titanic(path=BAD_CSV)", KeyError, "expected column(s) ['PassengerId'"),
     Case('data.weather', 'a CSV path that does not exist', "data.weather('/no/such.csv')", FileNotFoundError, "path='/no/such.csv'"),
-    Case('data.weather', 'a CSV without the weather columns', "data.weather(BAD_CSV)", ValueError, "expected columns ['date'"),
+    Case('data.weather', 'a CSV without the weather columns', "data.weather(BAD_CSV)", KeyError, "expected column(s) ['date'"),
     Case('data.synth_paddy', 'zero images per class', "data.synth_paddy(TMP+'/p', n_per_class=0)", ValueError, 'n_per_class=0'),
     Case('data.synth_paddy', 'a negative image size', "data.synth_paddy(TMP+'/p', size=-1)", ValueError, 'size=-1'),
     Case('data.synth_paddy', 'a float count', "data.synth_paddy(TMP+'/p', n_per_class=2.5)", ValueError, 'n_per_class=2.5'),
