@@ -6,6 +6,7 @@
 from __future__ import annotations
 from functools import partial
 import torch
+from .checks import check_int, check_num
 
 # %% auto #0
 __all__ = ['quad', 'mk_quad', 'noisy_data', 'fit_quadratic', 'relu_sum', 'fit_relus']
@@ -31,9 +32,10 @@ def noisy_data(f, # the true function, e.g. `mk_quad(3, 2, 1)`
                seed:int=42, # seed for the noise
               ) -> tuple:
     "`(x, y)`, both `(n, 1)` float tensors: `n` points of `f` on [lo, hi] with multiplicative and additive noise"
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n={n!r}: expected an int >= 1")
-    if mult < 0 or add < 0: raise ValueError(f"mult={mult!r}, add={add!r}: expected noise scales >= 0")
-    g = torch.Generator().manual_seed(seed)
+    if not callable(f): raise ValueError(f"f: expected a function of x, got {type(f).__name__}")
+    n, mult, add = check_int(n, 'n'), check_num(mult, 'mult', lo=0), check_num(add, 'add', lo=0)
+    lo, hi = check_num(lo, 'lo'), check_num(hi, 'hi', lo=lo)
+    g = torch.Generator().manual_seed(check_int(seed, 'seed', lo=0))
     x = torch.linspace(lo, hi, steps=n)[:, None]
     y = f(x) * (1 + mult*torch.randn(x.shape, generator=g)) + add*torch.randn(x.shape, generator=g)
     return x, y
@@ -46,8 +48,7 @@ def fit_quadratic(x:torch.Tensor, y:torch.Tensor, # data points, the same shape
                  ) -> tuple:
     "Fit `a*x**2 + b*x + c` to `(x, y)` by gradient descent on the MAE; returns `(abc, losses)`"
     if x.shape != y.shape: raise ValueError(f"x {tuple(x.shape)} and y {tuple(y.shape)}: expected the same shape")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps={steps!r}: expected an int >= 1")
-    if not lr > 0: raise ValueError(f"lr={lr!r}: expected a number > 0")
+    steps, lr = check_int(steps, 'steps'), check_num(lr, 'lr', lo=0, lo_open=True)
     abc = torch.tensor([float(v) for v in abc]).requires_grad_()
     if abc.shape != (3,): raise ValueError(f"abc: expected 3 starting values (a, b, c), got {tuple(abc.shape)}")
     losses = []
@@ -68,7 +69,8 @@ def relu_sum(x:torch.Tensor, # (rows, 1) inputs
             ) -> torch.Tensor:
     "`c + sum_i ws[i]*max(0, ms[i]*x + bs[i])` for every row of `x`; (rows, 1)"
     if x.ndim != 2 or x.shape[1] != 1: raise ValueError(f"x: expected shape (rows, 1), got {tuple(x.shape)}")
-    if ms.shape != bs.shape or ms.ndim != 1: raise ValueError(f"ms {tuple(ms.shape)} and bs {tuple(bs.shape)}: expected the same (n,) shape")
+    if ms.shape != bs.shape or ms.ndim != 1:
+        raise ValueError(f"ms {tuple(ms.shape)} and bs {tuple(bs.shape)}: expected the same (n,) shape")
     acts = torch.relu(x*ms + bs)  # (rows, n): one column per ReLU
     return (acts.sum(1, keepdim=True) if ws is None else acts@ws[:, None]) + c
 
@@ -78,17 +80,18 @@ def fit_relus(x:torch.Tensor, # (rows, 1) inputs
               n:int, # number of ReLUs
               steps:int=200, # optimisation steps
               lr:float=0.05, # Adam learning rate
-              seed:int=0, # seed for the starting slopes
+              seed:int=0, # seed for the starting slopes (a private generator: the global RNG is not touched)
              ) -> dict:
-    "Fit `c + sum of n weighted ReLUs` to `(x, y)` by gradient descent (Adam, MSE); returns the parameters and the final MAE"
-    if x.shape != y.shape or x.ndim != 2 or x.shape[1] != 1: raise ValueError(f"x {tuple(x.shape)} and y {tuple(y.shape)}: expected the same (rows, 1) shape")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1: raise ValueError(f"n={n!r}: expected an int >= 1")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1: raise ValueError(f"steps={steps!r}: expected an int >= 1")
+    "Fit `c + sum of n weighted ReLUs` to `(x, y)` by gradient descent (Adam, MSE); the parameters and final MAE"
+    if x.shape != y.shape or x.ndim != 2 or x.shape[1] != 1:
+        raise ValueError(f"x {tuple(x.shape)} and y {tuple(y.shape)}: expected the same (rows, 1) shape")
+    n, steps, lr = check_int(n, 'n'), check_int(steps, 'steps'), check_num(lr, 'lr', lo=0, lo_open=True)
     if torch.isnan(x).any() or torch.isnan(y).any(): raise ValueError("x, y: expected no NaN")
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator().manual_seed(check_int(seed, 'seed', lo=0))
     knots = torch.linspace(x.min().item(), x.max().item(), n+2)[1:-1]  # start with the bends spread over the range
     ms = torch.where(torch.rand(n, generator=g) < 0.5, -1., 1.)  # each ReLU opens left or right at random
-    params = [ms.requires_grad_(), (-ms.detach()*knots).requires_grad_(), torch.zeros(n).requires_grad_(), y.mean().reshape(1).requires_grad_()]
+    params = [ms.requires_grad_(), (-ms.detach()*knots).requires_grad_(), torch.zeros(n).requires_grad_(),
+              y.mean().reshape(1).requires_grad_()]
     opt = torch.optim.Adam(params, lr=lr)
     for _ in range(steps):
         loss = ((relu_sum(x, *params) - y)**2).mean()
