@@ -4,11 +4,21 @@
 
 # %% ../nbs/00c_training.ipynb #437a1180
 from __future__ import annotations
+import math, os
+from contextlib import contextmanager
+import random
+import numpy as np
+import torch
 import torch.nn as nn
-from .checks import check_int
+import torch.nn.functional as F
+from fastprogress.fastprogress import progress_bar
+from .checks import check_int, check_num, check_frac, check_one_of, check_labels, check_same_len, as_array
+from .data import synth_paddy
+from .device import default_device
 
 # %% auto #0
-__all__ = ['simple_cnn']
+__all__ = ['IMAGENET_STATS', 'simple_cnn', 'discriminative_lrs', 'one_cycle_lrs', 'images_to_tensor', 'eval_mode',
+           'predict_tensors', 'fit_tensors', 'paddy_learner']
 
 # %% ../nbs/00c_training.ipynb #d5a5ec67
 def simple_cnn(n_out:int, # number of outputs (e.g. 10 classes, or 20 for two 10-class heads)
@@ -21,6 +31,226 @@ def simple_cnn(n_out:int, # number of outputs (e.g. 10 classes, or 20 for two 10
     if not widths: raise ValueError("widths: expected at least one layer width")
     layers, ni = [], n_in
     for nf in widths:
-        layers += [nn.Conv2d(ni, nf, 3, stride=2, padding=1, bias=not bn), *([nn.BatchNorm2d(nf)] if bn else []), nn.ReLU()]
+        norm = [nn.BatchNorm2d(nf)] if bn else []
+        layers += [nn.Conv2d(ni, nf, 3, stride=2, padding=1, bias=not bn), *norm, nn.ReLU()]
         ni = nf
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(ni, n_out))
+
+# %% ../nbs/00c_training.ipynb #f3abe13d
+def _rate(v, name:str) -> float: return check_num(v, name, lo=0, lo_open=True)
+
+def discriminative_lrs(lr, # a number (the same for all groups), or `slice(hi)`, or `slice(lo, hi)` as in fastai
+                       n_groups:int, # number of parameter groups, body first, head last
+                      ) -> list[float]:
+    "One learning rate per parameter group, as fastai's optimizer sets them for `lr`; every rate must be > 0"
+    n_groups = check_int(n_groups, 'n_groups')
+    if not isinstance(lr, slice): return [_rate(lr, 'lr')]*n_groups
+    hi = _rate(lr.stop, f'lr={lr!r}: the slice end')
+    if lr.start is None: return [hi/10]*(n_groups-1) + [hi]
+    lo = _rate(lr.start, f'lr={lr!r}: the slice start')
+    if n_groups == 1: return [hi]
+    step = (hi/lo)**(1/(n_groups-1))
+    return [lo*step**i for i in range(n_groups)]
+
+# %% ../nbs/00c_training.ipynb #bad366da
+def one_cycle_lrs(n_iter:int, # number of batches in the whole fit
+                  lr_max:float, # peak learning rate
+                  pct_start:float=0.25, # fraction of batches spent warming up
+                  div:float=25., # start at lr_max/div
+                  div_final:float=1e5, # end at lr_max/div_final
+                 ) -> np.ndarray:
+    "The learning rate of each batch under fastai's one-cycle schedule (cosine warm-up then cosine annealing)"
+    n_iter, lr_max, pct_start = check_int(n_iter, 'n_iter'), _rate(lr_max, 'lr_max'), check_frac(pct_start, 'pct_start')
+    div, div_final = _rate(div, 'div'), _rate(div_final, 'div_final')
+    cos = lambda a, b, p: a + (1 + math.cos(math.pi*(1-p)))*(b-a)/2
+    res = []
+    for pos in np.arange(n_iter)/n_iter:
+        if pos < pct_start: res.append(cos(lr_max/div, lr_max, pos/pct_start))
+        else: res.append(cos(lr_max, lr_max/div_final, (pos-pct_start)/(1-pct_start)) if pct_start < 1 else lr_max)
+    return np.array(res)
+
+# %% ../nbs/00c_training.ipynb #9f5cc6ae
+IMAGENET_STATS = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+def images_to_tensor(x:np.ndarray, # uint8 images, (n, h, w, 3)
+                     stats=IMAGENET_STATS, # (mean, std) per channel, on the 0-1 scale; e.g. a timm model's
+                                           # `(model.pretrained_cfg['mean'], model.pretrained_cfg['std'])`
+                    ) -> torch.Tensor:
+    "Float tensor (n, 3, h, w) normalised with `stats`, from uint8 images"
+    x = np.asarray(x)
+    if x.ndim != 4 or x.shape[-1] != 3 or x.dtype != np.uint8:
+        raise ValueError(f"x: expected uint8 images of shape (n, h, w, 3), got {x.dtype} {x.shape}")
+    mean, std = (torch.as_tensor(np.asarray(s, dtype=np.float32)).view(1, 3, 1, 1) for s in stats)
+    if (std <= 0).any(): raise ValueError(f"stats: expected standard deviations > 0, got {std.flatten().tolist()}")
+    return (torch.from_numpy(x).permute(0, 3, 1, 2).float()/255 - mean)/std
+
+# %% ../nbs/00c_training.ipynb #6e90317e
+@contextmanager
+def _modes_kept(model:nn.Module):
+    "Give every module of `model` back its own train/eval mode when the block ends, even on an error"
+    modes = [(m, m.training) for m in model.modules()]
+    try: yield model
+    finally:
+        for m, t in modes: m.training = t
+
+@contextmanager
+def eval_mode(model:nn.Module, # the model (its modes are restored after the block)
+             ):
+    "Put `model` in eval mode inside a `with` block, then give every module back its own mode (BatchNorm included)"
+    with _modes_kept(model):
+        model.eval()
+        yield model
+
+# %% ../nbs/00c_training.ipynb #6d94879d
+def _device_of(model:nn.Module) -> torch.device:
+    "The device of `model`'s first parameter (or buffer); the CPU for a model with neither"
+    t = next(model.parameters(), None)
+    if t is None: t = next(model.buffers(), None)
+    return t.device if t is not None else torch.device('cpu')
+
+def _as_tensor(v, name:str) -> torch.Tensor:
+    return v if isinstance(v, torch.Tensor) else torch.as_tensor(as_array(v, name))
+
+def predict_tensors(model:nn.Module, # a trained model
+                    x:torch.Tensor, # inputs (a tensor or an array)
+                    bs:int=256, # batch size
+                    device=None, # move the model there first; default: leave it where it is
+                   ) -> torch.Tensor:
+    "Model outputs (logits) for every row of `x`, without gradients, on the CPU; every module's mode is kept"
+    x, bs = _as_tensor(x, 'x'), check_int(bs, 'bs')
+    if len(x) == 0: raise ValueError("x: expected at least one row, got none")
+    if device is not None: model.to(device)
+    dev = _device_of(model)
+    with eval_mode(model), torch.inference_mode():
+        return torch.cat([model(x[i:i+bs].to(dev)).float().cpu() for i in range(0, len(x), bs)])
+
+# %% ../nbs/00c_training.ipynb #48ffd3d7
+def _groups(model:nn.Module, param_groups, lr) -> list[tuple[list, float]]:
+    "(trainable parameters, peak rate) for each group that has any; default: one group with all of `model`'s"
+    groups = [list(model.parameters())] if param_groups is None else [list(g) for g in param_groups]
+    ids = [id(p) for g in groups for p in g]
+    if len(ids) != len(set(ids)): raise ValueError("param_groups: expected each parameter in one group only")
+    if not set(ids) <= {id(p) for p in model.parameters()}:
+        raise ValueError("param_groups: expected parameters of `model` only")
+    groups = [([p for p in g if p.requires_grad], pk) for g, pk in zip(groups, discriminative_lrs(lr, len(groups)))]
+    groups = [(g, pk) for g, pk in groups if g]
+    if not groups: raise ValueError("model: expected some trainable parameters (is everything frozen?)")
+    return groups
+
+def _starts(n:int, bs:int) -> list[int]:
+    "Where each batch starts; a last batch of one row joins the one before (BatchNorm can't train on one row)"
+    starts = list(range(0, n, bs))
+    if len(starts) > 1 and n - starts[-1] == 1: starts.pop()
+    return starts
+
+def _check_flip(flip, x:torch.Tensor) -> bool:
+    "Whether to flip: None means 'if `x` holds 4-D image batches'; True requires them"
+    check_one_of(flip, 'flip', (None, True, False))
+    if flip is None: return x.ndim == 4
+    if flip and x.ndim != 4:
+        raise ValueError(f"flip=True: expected images (n, c, h, w) to flip, got x of shape {tuple(x.shape)}; "
+                         "use flip=False for other inputs")
+    return flip
+
+# %% ../nbs/00c_training.ipynb #30500860
+@contextmanager
+def _torch_seeded(seed:int, device:torch.device):
+    "Seed torch's global generator (dropout draws from it) inside the block, and put its state back after"
+    with torch.random.fork_rng(devices=[device.index or 0] if device.type == 'cuda' else []):
+        torch.manual_seed(seed)
+        yield
+
+def _bar(it, progress:bool):
+    "A fastprogress bar over `it` if `progress`, except under nbdev-test (`IN_TEST`): stored outputs stay clean"
+    return progress_bar(it, leave=False) if progress and not os.environ.get('IN_TEST') else it
+
+def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -> float:
+    "One shuffled pass, batch i at rate `peak*lrs[i]` per group; returns the mean training loss per row"
+    idx, tot = torch.randperm(len(x), generator=gen), 0.
+    for i, (s, e) in enumerate(zip(starts, starts[1:] + [len(x)])):
+        xb, yb = x[idx[s:e]], y[idx[s:e]]
+        if flip:
+            if torch.rand(1, generator=gen) < .5: xb = xb.flip(-1)
+            if torch.rand(1, generator=gen) < .5: xb = xb.flip(-2)
+        for pg, pk in zip(opt.param_groups, peaks): pg['lr'] = pk*lrs[i]
+        loss = loss_func(model(xb.to(device)), yb.to(device))
+        opt.zero_grad(); loss.backward(); opt.step()
+        tot += loss.item()*(e - s)
+    return tot/len(x)
+
+# %% ../nbs/00c_training.ipynb #ea33c45d
+def fit_tensors(model:nn.Module, # the model to train (trained in place; its train/eval modes are put back)
+                x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (a tensor or an array)
+                y:torch.Tensor, # class labels (n,) for the default loss; else anything `loss_func` takes
+                epochs:int=10, # passes over the data
+                lr=1e-2, # peak rate: a number, or `slice(hi)` / `slice(lo, hi)` across `param_groups`
+                bs:int=32, # batch size
+                param_groups:list|None=None, # lists of parameters, body first; default: one group
+                loss_func=None, # default: cross-entropy on class labels
+                pct_start:float=0.25, # one-cycle warm-up fraction
+                div:float=25., # one cycle starts at peak/div
+                wd:float=0.01, # AdamW weight decay
+                flip:bool|None=None, # random left-right and up-down flips of each batch: None flips 4-D image
+                                     # batches (n, c, h, w) only, True requires them, False never flips
+                seed:int=0, # seed for shuffling, flips and dropout (the caller's global RNG is left untouched)
+                device=None, # default: `dlcourse.device.default_device()`
+                progress:bool=True, # show a progress bar over the epochs
+               ) -> list[float]:
+    "Train `model` on (`x`, `y`): one-cycle AdamW with a rate per parameter group; returns the mean loss per epoch"
+    x = _as_tensor(x, 'x')
+    y = torch.as_tensor(check_labels(y, 'y')) if loss_func is None else _as_tensor(y, 'y')
+    if check_same_len(x=x, y=y) == 0: raise ValueError("x: expected at least one row, got none")
+    if len(x) == 1 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
+        raise ValueError("x: one row, but the model has BatchNorm layers, which need at least 2 rows per batch")
+    epochs, bs, seed = check_int(epochs, 'epochs'), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
+    wd, flip = check_num(wd, 'wd', lo=0), _check_flip(flip, x)
+    device = default_device() if device is None else torch.device(device)
+    groups = _groups(model, param_groups, lr)
+    opt = torch.optim.AdamW([dict(params=g, lr=pk) for g, pk in groups], weight_decay=wd)
+    starts = _starts(len(x), bs)
+    lrs = one_cycle_lrs(epochs*len(starts), 1., pct_start=pct_start, div=div).reshape(epochs, len(starts))
+    gen, loss_func, losses = torch.Generator().manual_seed(seed), loss_func or F.cross_entropy, []
+    with _torch_seeded(seed, device), _modes_kept(model):
+        model.to(device).train()
+        for ep in _bar(range(epochs), progress):
+            losses.append(_epoch(model, x, y, starts, opt, [pk for _, pk in groups], lrs[ep], loss_func, flip, gen,
+                                 device))
+    return losses
+
+# %% ../nbs/00c_training.ipynb #6864de70
+@contextmanager
+def _globally_seeded(seed:int):
+    "Seed Python's, NumPy's and torch's global generators inside the block; put their states back after"
+    state = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
+    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    try: yield
+    finally: random.setstate(state[0]); np.random.set_state(state[1]); torch.random.set_rng_state(state[2])
+
+def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
+                  epochs:int=15, # training epochs (one cycle); 0 returns the untrained learner
+                  lr:float=1e-2, # maximum learning rate
+                  bs:int=32, # batch size
+                  seed:int=0, # seeds the split, the weights, the augmentations (the caller's RNG is left untouched)
+                  **kwargs, # passed on to `fastai.learner.Learner`
+                 ):
+    "A fastai `Learner` with `simple_cnn` trained on the paddy disease labels (64 px, flips; 20% seeded valid split)"
+    # fastai is imported here, not at the top: `dlcourse.training` stays free of fastai at import
+    from fastai.data.block import DataBlock, CategoryBlock
+    from fastai.data.transforms import RandomSplitter, parent_label, get_image_files
+    from fastai.vision.data import ImageBlock
+    from fastai.vision.augment import Flip
+    from fastai.learner import Learner
+    from fastai.losses import CrossEntropyLossFlat
+    from fastai.metrics import error_rate
+    import importlib; importlib.import_module('fastai.callback.schedule')  # adds `Learner.fit_one_cycle`
+    epochs, bs, seed = check_int(epochs, 'epochs', lo=0), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
+    lr = _rate(lr, 'lr')
+    path = synth_paddy() if path is None else path
+    with _globally_seeded(seed):
+        dblock = DataBlock((ImageBlock, CategoryBlock), get_items=lambda p: sorted(get_image_files(p/'train_images')),
+                           get_y=parent_label, splitter=RandomSplitter(0.2, seed=seed), batch_tfms=[Flip(p=0.5)])
+        dls = dblock.dataloaders(path, bs=bs, num_workers=0)
+        learn = Learner(dls, simple_cnn(dls.c), loss_func=CrossEntropyLossFlat(), metrics=error_rate, **kwargs)
+        if epochs:
+            with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    return learn
