@@ -140,8 +140,9 @@ def n_to_detect(diff:float, # the smallest true difference worth detecting (same
                 conf:float=0.95, # confidence level of the interval
                 power:float=0.8, # chance of detecting `diff` when it is there
                ) -> int:
-    "Number of independent units (rows or seeds) a paired comparison needs to detect `diff`"
+    "Number of independent units (rows or seeds) a paired comparison needs to detect `diff` with a t interval"
     diff, sd = check_num(diff, 'diff', lo=0, lo_open=True), check_num(sd, 'sd', lo=0, lo_open=True)
     conf, power = check_frac(conf, 'conf', True, True), check_frac(power, 'power', True, True)
-    z = _st.norm.ppf((1+conf)/2) + _st.norm.ppf(power)
-    return int(np.ceil((z*sd/diff)**2))
+    n = max(2, int(np.ceil(((_st.norm.ppf((1+conf)/2) + _st.norm.ppf(power))*sd/diff)**2)))  # the normal answer
+    while n < ((_st.t.ppf((1+conf)/2, n-1) + _st.t.ppf(power, n-1))*sd/diff)**2: n += 1  # few units: t is wider
+    return n
