@@ -232,7 +232,7 @@ _BAR_MIN = 1000  # show a progress bar for sets of at least this many 64-pixel i
 
 def _progress(items:list, size:int, progress:bool):
     "`items`, wrapped in a progress bar if `progress` and drawing them takes more than a few seconds"
-    if not progress or len(items)*(size/64)**2 < _BAR_MIN: return items
+    if not progress or os.environ.get('IN_TEST') or len(items)*(size/64)**2 < _BAR_MIN: return items  # no bar in tests
     from fastprogress.fastprogress import progress_bar  # imported here only: it takes about 0.4 s, this module is light
     return progress_bar(items)
 
