@@ -13,6 +13,5 @@ test:  ## everything CI runs
 env:
 	bash tools/setup-env.sh
 
-bench: env  ## measure the course (several minutes): writes bench/latest.md, then README.md
+bench: env  ## measure the course (several minutes): writes bench/latest.md, then renders README.md with it
 	.venv/bin/python bench/run.py
-	.venv/bin/python tools/make_readme.py
