@@ -292,6 +292,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'dlcourse.synth._cache_dir': ('synth.html#_cache_dir', 'dlcourse/synth.py'),
                                 'dlcourse.synth._clean_stale': ('synth.html#_clean_stale', 'dlcourse/synth.py'),
                                 'dlcourse.synth._dark': ('synth.html#_dark', 'dlcourse/synth.py'),
+                                'dlcourse.synth._dashes': ('synth.html#_dashes', 'dlcourse/synth.py'),
                                 'dlcourse.synth._data_path': ('synth.html#_data_path', 'dlcourse/synth.py'),
                                 'dlcourse.synth._dead_heart': ('synth.html#_dead_heart', 'dlcourse/synth.py'),
                                 'dlcourse.synth._downy_mildew': ('synth.html#_downy_mildew', 'dlcourse/synth.py'),
