@@ -38,7 +38,7 @@ def oof_logits(x:torch.Tensor, # inputs
               ) -> torch.Tensor:
     "Out-of-fold model outputs (logits) for every row of `x`: each row predicted by a model that did not train on it"
     n = check_same_len(x=x, y=y)
-    n_folds = check_int(n_folds, 'n_folds', lo=2, hi=n)
+    n_folds, seed = check_int(n_folds, 'n_folds', lo=2, hi=n), check_int(seed, 'seed', lo=0)
     folds = np.array_split(np.random.default_rng(seed).permutation(n), n_folds)
     out = None
     with torch.random.fork_rng(devices=[]):  # the caller's global RNG is left as it was

@@ -65,6 +65,7 @@ def slide(lrs, # increasing learning rates of the trimmed sweep (`LRFindResult.c
          ) -> tuple[float, tuple[float, float]]:
     "Suggest an LR by fastai's interval slide rule: (lr, (lr, loss interpolated at it))"
     lrs, losses = _check_curve(lrs, losses)
+    lr_diff, thresh = check_int(lr_diff, 'lr_diff'), check_num(thresh, 'thresh', lo=0)
     grad = np.gradient(losses)
     r_idx, l_idx = -1, -1 - lr_diff
     local_min_lr = lrs[l_idx] if len(lrs) > lr_diff else lrs[0]

@@ -36,6 +36,7 @@ def bootstrap_ci(values, # per-row values whose mean is the metric (e.g. 1/0 for
     "The mean of `values` (or accuracy of `preds`) with a percentile-bootstrap `ci` interval: (metric, low, high)"
     v = _values(values, preds)
     ci, n_boot = check_frac(ci, 'ci', open_lo=True, open_hi=True), check_int(n_boot, 'n_boot')
+    seed = check_int(seed, 'seed', lo=0)
     means = v[np.random.default_rng(seed).integers(0, v.size, size=(n_boot, v.size))].mean(1)
     lo, hi = np.percentile(means, [50*(1-ci), 50*(1+ci)])
     return float(v.mean()), float(lo), float(hi)
@@ -45,7 +46,7 @@ def accuracy(y, # true labels
              pred, # predicted labels, or probabilities / scores with one column per class
             ) -> float:
     "Fraction of `pred` equal to `y` (2-D `pred` is reduced to labels by its argmax)"
-    y, pred = np.asarray(y), np.asarray(pred)
+    y, pred = as_array(y, 'y'), as_array(pred, 'pred')  # a nullable `y` with NA is refused, not counted as wrong
     if pred.ndim == 2 and y.ndim == 1: pred = pred.argmax(1)
     return float((pred == y).mean())
 
@@ -64,6 +65,7 @@ def paired_bootstrap(y, # true targets, one per row
     for k, v in dict(y=y, pred_a=a, pred_b=b).items():
         if v.dtype.kind == 'f' and np.isnan(v).any(): raise ValueError(f"{k}: expected no NaN")
     conf, n_boot = check_frac(conf, 'conf', open_lo=True, open_hi=True), check_int(n_boot, 'n_boot')
+    seed = check_int(seed, 'seed', lo=0)
     idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
     if metric is None and a.ndim == b.ndim == y.ndim == 1:  # accuracy: a mean of per-row differences, vectorised
         d = (a == y).astype(float) - (b == y)
