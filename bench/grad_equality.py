@@ -4,7 +4,7 @@ between the gradients of one 64-sample batch and (a) accumulated micro-batches, 
 (gloo, CPU), with and without accumulation inside each process; and, for contrast, a model with batch norm."""
 import torch, torch.nn.functional as F
 from dlcourse.accumulation import acc_backward
-from dlcourse.basics import simple_cnn
+from dlcourse.training import simple_cnn
 from dlcourse.distributed import toy_problem, big_batch_grads, ddp_launch
 
 def max_diff(a, b): return max(float((a[k] - b[k]).abs().max()) for k in b)

@@ -4,10 +4,10 @@ a bare PyTorch loop, our loop (`dlcourse.accumulation.fit_acc` with n_acc = the 
 and fastai's `Learner.fit` (no callbacks beyond its defaults, no progress bar). Median of --repeats; prints a markdown table.
 Target: our loop within 5% of the bare loop."""
 import argparse, statistics, time, warnings
-import numpy as np, torch, torch.nn.functional as F
+import torch, torch.nn.functional as F
 from torch.utils.data import TensorDataset, DataLoader
 from dlcourse.data import synth_paddy, paddy_arrays, DISEASES
-from dlcourse.basics import simple_cnn
+from dlcourse.training import simple_cnn
 from dlcourse.accumulation import fit_acc
 
 def data(bs):

@@ -1,5 +1,5 @@
 """ImageNet weights with no network: a fresh process with an empty cache gets the ImageNet EfficientNet-Lite0 through
-`create_timm_model`, and a damaged cached file is rebuilt."""
+`create_timm_model` and names a photo with `dlcourse.vision`; a damaged cached file is rebuilt."""
 import subprocess, sys, time
 import torch
 from conftest import ROOT, fresh_env
@@ -13,6 +13,7 @@ def _fresh_lite0_check():
     from sklearn.datasets import load_sample_images
     from timm.data import resolve_data_config, create_transform
     from dlcourse.device import create_timm_model, shipped_weights, hub_reachable
+    from dlcourse.vision import image_tensor, top_k_names
     assert not hub_reachable()
     m = create_timm_model('tf_efficientnet_lite0', pretrained=True).eval()
     src = torch.load(shipped_weights('tf_efficientnet_lite0'), weights_only=True)
@@ -22,7 +23,10 @@ def _fresh_lite0_check():
     china = Image.fromarray(ims.images[[n.endswith('china.jpg') for n in ims.filenames].index(True)])
     with torch.no_grad(): top = int(m(tfm(china)[None]).argmax())
     assert top == CHINA_TOP1, top
-    print(np.round(float(m.classifier.bias[0]), 6))
+    x = image_tensor(np.asarray(china), m)  # our preprocessing: the same tensor as timm's, the same answer
+    assert torch.allclose(x[0], tfm(china), atol=1e-6)
+    assert top_k_names(m, x, k=1)[0][0][0] == 'palace'
+    assert m.training is False
 
 def test_fresh_process_offline_gets_imagenet_lite0(cache_dir):
     t0 = time.time()
