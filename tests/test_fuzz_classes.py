@@ -141,7 +141,7 @@ INT_CASES = [
     ('transfer.one_cycle_lrs', lambda: (mod('transfer').one_cycle_lrs, dict(n_iter=10, lr_max=0.01)), ['n_iter']),
     ('transfer.fine_tune_schedule', lambda: (mod('transfer').fine_tune_schedule, dict(
         epochs=2, base_lr=0.002, n_iter=5, freeze_epochs=1, n_groups=2)), ['epochs', 'n_iter', 'freeze_epochs', 'n_groups']),
-    ('lr_finder.valley', lambda: (mod('lr_finder').valley, dict(curve(), num_it=100)), ['num_it']),
+    ('lr_finder.slide', lambda: (mod('lr_finder').slide, dict(curve(), lr_diff=15)), ['lr_diff']),
     ('lr_finder.lr_find', lambda: (mod('lr_finder').lr_find, dict(
         model=lin(), dl=[(flat(), labels())], loss_func=F.cross_entropy, num_it=6)), ['num_it']),
     ('accumulation.fit_acc', fit_acc_kw, ['n_acc', 'n_epoch']),
@@ -312,6 +312,7 @@ def test_foreign_folders_and_files(helper, where, tmp_path):
     mine = tmp_path/'mine'; mine.mkdir()
     (mine/'notes.txt').write_text('my notes'); (mine/'train.csv').write_text('a,b\n1,2\n')
     (mine/'sub').mkdir(); (mine/'sub'/'x.bin').write_bytes(bytes(range(256)))
+    if helper == 'cli.lesson_notebooks' and where != 'a file': pytest.skip('a folder without notebooks: see tools/fuzz.py')
     target = mine/'notes.txt' if where == 'a file' else mine
     if helper in ('device.write_atomic', 'data.weather') and where == 'a file': target = mine/'sub'  # these want a file
     before = tree(mine)

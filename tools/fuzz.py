@@ -154,8 +154,13 @@ BASE = {
     # cleaning
     'cleaning.item_losses': Base(lambda: (M('cleaning').item_losses, dict(probs=probs(), targs=labels(8, 3)))),
     'cleaning.oof_probs': Base(lambda: (M('cleaning').oof_probs, dict(
-        x=flat(16), y=labels(16), make_model=lambda: lin(), n_folds=2, seed=0, epochs=1, bs=8, flip=False)),
-        trains=True),
+        x=flat(16), y=labels(16), make_model=lambda: lin(), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
+        progress=False)), trains=True),
+    'cleaning.oof_logits': Base(lambda: (M('cleaning').oof_logits, dict(
+        x=flat(16), y=labels(16), make_model=lambda: lin(), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
+        progress=False)), trains=True),
+    'cleaning.label_errors': Base(lambda: (M('cleaning').label_errors, dict(
+        df=pd.DataFrame(dict(image_id=list('abcd'), label=list('xyzx'))), truth=dict(a='x', b='z', c='z', d='y')))),
     'cleaning.precision_recall_at_k': Base(f('cleaning', 'precision_recall_at_k', ranked=['a', 'b', 'c'],
                                              bad=['b'], k=2)),
     'cleaning.cleaner_table': Base(lambda: (M('cleaning').cleaner_table, dict(
@@ -198,7 +203,7 @@ BASE = {
     'device.seed_everything': Base(f('device', 'seed_everything', seed=42)),
     'device.write_atomic': Base(lambda: (M('device').write_atomic, dict(path=tmpdir('w')/'f.bin', data=b'abc')),
                                 kinds=dict(path='file_out')),
-    'device.cached_file_ok': Base(lambda: (M('device').cached_file_ok, dict(path=a_file())), kinds=dict(path='file')),
+    'device.cached_file_ok': Base(lambda: (M('device').cached_file_ok, dict(path=a_file())), only=()),  # False: documented
     'device.record_sha256': Base(lambda: (M('device').record_sha256, dict(path=a_file())), kinds=dict(path='file')),
     'device.create_timm_model': Base(f('device', 'create_timm_model', arch='resnet18'), kinds=dict(checkpoint='file')),
     'device.model_stats': Base(lambda: (M('device').model_stats, dict(model=timm_tiny()))),
@@ -214,6 +219,12 @@ BASE = {
     # lr_finder
     **{f'lr_finder.{n}': Base(lambda n=n: (getattr(M('lr_finder'), n), dict(zip(('lrs', 'losses'), curve()))))
        for n in ('valley', 'slide', 'minimum', 'steep', 'slide_scaled')},
+    'lr_finder.titanic_task': Base(f('lr_finder', 'titanic_task', epochs=1), cmp=lambda a, b: same(a[:2], b[:2])),
+    'lr_finder.diabetes_task': Base(f('lr_finder', 'diabetes_task', epochs=1), cmp=lambda a, b: same(a[:2], b[:2])),
+    'lr_finder.train_eval': Base(lambda: (M('lr_finder').train_eval, dict(task=M('lr_finder').titanic_task(1),
+                                                                          lr=0.01, epochs=1))),
+    'lr_finder.lr_grid_compare': Base(lambda: (M('lr_finder').lr_grid_compare, grid_kw()), only=()),
+    'lr_finder.suggestion_vs_best': Base(lambda: (M('lr_finder').suggestion_vs_best, dict(summary=grid()[1]))),
     'lr_finder.lr_find': Base(lambda: (M('lr_finder').lr_find, dict(model=lin(), dl=loader(flat(), labels()),
                                                                     loss_func=F.cross_entropy, num_it=6))),
     # model_zoo
@@ -273,7 +284,7 @@ BASE = {
     'sgd.bce': Base(lambda: (M('sgd').bce, dict(preds=torch.rand(6), deps=torch.tensor([0., 1.]*3))),
                     kinds=dict(preds='probs1', deps='binary')),
     'sgd.accuracy': Base(lambda: (M('sgd').accuracy, dict(preds=torch.rand(6), deps=torch.tensor([0., 1.]*3))),
-                         kinds=dict(preds='probs1', deps='binary')),
+                         kinds=dict(deps='binary')),  # preds: any real numbers (documented)
     'sgd.update_coeffs': Base(lambda: (M('sgd').update_coeffs, dict(coeffs=coeffs_with_grad(), lr=0.1))),
     'sgd.train_model': Base(lambda: (M('sgd').train_model, dict(
         preds_fn=M('sgd').linear_preds, coeffs=M('sgd').init_linear(12), indeps=tt()[0][:64], deps=tt()[1][:64],
@@ -315,7 +326,13 @@ BASE = {
         xs_valid=xs_y()[0][150:], y_valid=xs_y()[1][150:], n_boot=50)), kinds=dict(y_train='binary', y_valid='binary')),
     'tabular.forest_importance': Base(lambda: (M('tabular').forest_importance, dict(
         model=tree(), xs_valid=xs_y()[0][150:], y_valid=xs_y()[1][150:], n_repeats=2)), kinds=dict(y_valid='binary')),
+    'tabular.error_by_trees': Base(lambda: (M('tabular').error_by_trees, dict(
+        model=forest(), xs_train=xs_y()[0][:150], y_train=xs_y()[1][:150], xs_valid=xs_y()[0][150:],
+        y_valid=xs_y()[1][150:], n_trees=(1, 2, 5))), kinds=dict(y_train='binary', y_valid='binary')),
     # titanic
+    'titanic.clean_titanic': Base(lambda: (M('titanic').clean_titanic, dict(df=ti()))),
+    'titanic.prep_titanic': Base(lambda: (M('titanic').prep_titanic, dict(df=ti()))),
+    'titanic.titanic_xs_y': Base(lambda: (M('titanic').titanic_xs_y, dict(df=ti()))),
     'titanic.deck': Base(lambda: (M('titanic').deck, dict(cabin=ti().Cabin))),
     'titanic.ticket_freq': Base(lambda: (M('titanic').ticket_freq, dict(tickets=ti().Ticket))),
     'titanic.title': Base(lambda: (M('titanic').title, dict(names=ti().Name))),
@@ -336,6 +353,18 @@ BASE = {
     'transfer.fine_tune_tensors': Base(lambda: (M('transfer').fine_tune_tensors, dict(
         model=timm_tiny(), x=imgs(4), y=labels(4), epochs=1, bs=4)), trains=True, only=('x', 'y', 'epochs', 'base_lr')),
     'transfer.few_shot_split': Base(lambda: (M('transfer').few_shot_split, dict(y=np.array([0, 1]*10), n_shot=2))),
+    # vision (on the pretrained branch; entries for helpers a module does not have are not used)
+    'vision.load_image': Base(lambda: (M('vision').load_image, dict(src=u8((8, 8, 3)))), kinds=dict(src='file'),
+                              cmp=lambda a, b: np.array_equal(np.asarray(a), np.asarray(b))),
+    'vision.normalise_images': Base(lambda: (M('vision').normalise_images, dict(x=u8((2, 8, 8, 3)), model=STATS)),
+                                    kinds=dict(x='hwc')),
+    'vision.image_tensor': Base(lambda: (M('vision').image_tensor, dict(img=u8((16, 16, 3)), model=timm_tiny(), size=8))),
+    'vision.top_k_names': Base(lambda: (M('vision').top_k_names, dict(model=imagenet_tiny(), x=imgs(2), k=3))),
+    'vision.body_head_splitter': Base(lambda: (M('vision').body_head_splitter, dict(model=timm_tiny())),
+                                      cmp=lambda a, b: [len(g) for g in a] == [len(g) for g in b]),
+    'vision.paddy_xy': Base(lambda: (M('vision').paddy_xy, dict(path=paddy_dir(), model=STATS, size=8))),
+    'vision.zero_head': Base(lambda: (M('vision').zero_head, dict(model=timm_tiny())), trains=True),
+    'device.cache_root': Base(f('device', 'cache_root')),
     # tta (paddy_learner trains a fastai learner: skipped)
     'tta.flip_lr': Base(lambda: (M('tta').flip_lr, dict(x=imgs(2)))),
     'tta.flip_ud': Base(lambda: (M('tta').flip_ud, dict(x=imgs(2)))),
@@ -358,11 +387,24 @@ SKIP = {
     'distributed.ddp_grads': 'needs a process group', 'distributed.ddp_launch': 'starts processes',
     'frameworks.captured_graphs': 'torch.compile (seconds per call)',
     'pytorch_basics.compare_compiled': 'torch.compile (seconds per call)',
-    'lr_finder.LRFindResult': 'a result container', 'synth.LeafShape': 'a drawing container',
+    'lr_finder.LRFindResult': 'a result container', 'lr_finder.LRTask': 'a task container',
+    'lr_finder.preserved': 'a context manager (lr_find uses it)', 'lr_finder.paddy_task': 'builds 400 images', 'synth.LeafShape': 'a drawing container',
     'synth.DataPath': 'a Path subclass', 'models.build_timm_table': "needs timm's results CSV files",
-    'tta.paddy_learner': 'trains a fastai learner for minutes',
+    'tta.paddy_learner': 'trains a fastai learner for minutes', 'vision.show_top_k': 'draws a figure',
+    'vision.paddy_vision_learner': 'trains a fastai learner', 'vision.pretrained_paddy': 'fine-tunes for minutes',
 }
 
+STATS = ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
+def u8(shape): return np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+def imagenet_tiny():
+    seed(); return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(3, 1000))
+def grid_kw():
+    return dict(task=M('lr_finder').titanic_task(1), lrs=(1e-3, 1e-2), seeds=(0, 1), epochs=1, progress=False)
+@cache
+def grid(): return M('lr_finder').lr_grid_compare(**grid_kw())
+def forest():
+    from sklearn.ensemble import RandomForestClassifier
+    return RandomForestClassifier(n_estimators=5, random_state=0)
 def speed_table():
     return pd.DataFrame(dict(arch=['a', 'b', 'c'], ms=[10., 20., 30.], top1=[70., 75., 74.]))
 def graph_kw():
@@ -489,7 +531,7 @@ def kind_of(helper, p, v, base: Base, ann='') -> str | None:
     ann = str(ann)
     mod = helper.split('.')[0]
     if isinstance(v, (bool, np.bool_)): return None
-    if p == 'dl': return 'dl'
+    if p == 'dl': return 'dl' if v is not None else None
     if p in ('probs',): return 'probs'
     if p == 'head_probs': return 'head_probs'
     if p in PATH_IN: return 'dir_in'
@@ -535,7 +577,7 @@ def nullable_variants(df):
         nul = df.copy(); nul[c] = nul[c].astype(dtype); nul.loc[nul.index[0], c] = pd.NA
         cls = df.copy(); cls[c] = cls[c].astype(float if kind in ('Int64', 'Float64') else object)
         cls.loc[cls.index[0], c] = np.nan
-        out.append((f'{kind} column {c!r} with NA', nul, cls))
+        out.append((f'{kind} column {c!r} with NA', nul, cls, c))
     return out
 
 def series_variants(s):
@@ -551,11 +593,20 @@ def series_variants(s):
         out.append(('string with NA', nul, cls))
     return out
 
+def one_image(r):
+    if getattr(r, 'ndim', None) != 4 or r.shape[0] != 1: return f'one image gave {summary_of(r)}, not a batch of one'
+
 def foreign_dir():
     d = tmpdir('foreign'); (d/'mine.txt').write_text('my notes'); return d
 
 def intact(d):
     return lambda: None if (d/'mine.txt').exists() else f"deleted the learner's file {d.name}/mine.txt"
+
+def unused_params(fn) -> set:
+    "Parameters whose docment says they are unused (kept for a familiar signature): nothing to check"
+    try: src = inspect.getsource(fn)
+    except (OSError, TypeError): return set()
+    return set(re.findall(r'^\W*(\w+)\s*[:=,][^#\n]*#[^\n]*\bunused\b', src, flags=re.M))
 
 def derive(helper, base: Base):
     "The cases the rules derive from the base call's arguments"
@@ -564,7 +615,7 @@ def derive(helper, base: Base):
     vals = {p.name: kw0.get(p.name, p.default) for p in sig.parameters.values()
             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     vals.update({k: v for k, v in kw0.items() if k not in vals})
-    cases = []
+    cases, unused = [], unused_params(fn0)
     def names_for(p):  # a path error may name the path itself instead of the argument
         if helper.startswith('checks.') and 'name' in kw0: return (kw0['name'],)
         return (p, TMP) if kind_of(helper, p, vals.get(p), base) in PATH_KINDS else (p,)
@@ -572,11 +623,12 @@ def derive(helper, base: Base):
         def run():
             fn, kw = base.make(); kw = dict(kw); kw[p] = mk(kw.get(p, vals.get(p))); return invoke(fn, kw)
         return run
-    def add(klass, name, p, expect, mk, ref=None, **extra):
-        cases.append(Case(helper, klass, name, expect, call_with(p, mk), ref, names=names_for(p), cmp=base.cmp, **extra))
+    def add(klass, name, p, expect, mk, ref=None, extra_names=(), **extra):
+        cases.append(Case(helper, klass, name, expect, call_with(p, mk), ref, names=names_for(p) + extra_names,
+                          cmp=base.cmp, **extra))
     for p, v in vals.items():
         if base.only is not None and p not in base.only: continue
-        if v is inspect.Parameter.empty: continue
+        if v is inspect.Parameter.empty or p in unused: continue
         ann = sig.parameters[p].annotation if p in sig.parameters else ''
         k = kind_of(helper, p, v, base, ann)
         if k == 'count':
@@ -601,9 +653,9 @@ def derive(helper, base: Base):
             add('empty frames', f'{p} with no rows', p, 'error_or_any', lambda v: v.iloc[:0])
             add('nullable dtypes', f'{p}.convert_dtypes() (all nullable)', p, 'error_or_same',
                 lambda v: v.convert_dtypes())
-            for name, nul, cls in nullable_variants(v):
+            for name, nul, cls, col in nullable_variants(v):  # an error may name the column instead of the frame
                 add('nullable dtypes', f'{p}: {name}', p, 'error_or_same', lambda v, nul=nul: nul.copy(),
-                    ref=call_with(p, lambda v, cls=cls: cls.copy()))
+                    ref=call_with(p, lambda v, cls=cls: cls.copy()), extra_names=(f'{col}',))
         elif k == 'series':
             for name, nul, cls in series_variants(v):
                 add('nullable dtypes', f'{p}: {name}', p, 'error_or_same', lambda v, nul=nul: nul.copy(),
@@ -655,7 +707,7 @@ def derive(helper, base: Base):
                     ref=lambda: imgs(2).flatten(1))
         elif k == 'hwc':
             add('image tensors', f'{p} channels first (n, 3, h, w)', p, 'error', lambda v: v.transpose(0, 3, 1, 2))
-            add('image tensors', f'{p} one image (h, w, 3)', p, 'error', lambda v: v[0])
+            add('image tensors', f'{p} one image (h, w, 3)', p, 'error_or_any', lambda v: v[0], check=one_image)
             add('image tensors', f'{p} floats in [0, 1]', p, 'error_or_any', lambda v: v / 255.)
     return cases
 
