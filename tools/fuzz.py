@@ -179,7 +179,8 @@ BASE = {
     'cli.nbdev_settings': Base(lambda: (M('cli').nbdev_settings, dict(root=ROOT))),
     'cli.skip_flags': Base(lambda: (M('cli').skip_flags, dict(flags=(), root=ROOT))),
     'cli.lesson_notebooks': Base(lambda: (M('cli').lesson_notebooks, dict(nbs_dir=ROOT/'nbs', lessons=['00_checks']))),
-    'cli.results_table': Base(f('cli', 'results_table', rows=[dict(lesson='a', seconds=1.0, status='ok', html='a.html')])),
+    'cli.results_table': Base(f('cli', 'results_table',
+                                rows=[dict(lesson='a', seconds=1.0, status='ok', html='a.html')])),
     # data
     'data.find_data': Base(lambda: (M('data').find_data, dict(name='titanic', fname='train.csv')),
                            kinds=dict(path='file_or_dir')),
@@ -203,7 +204,8 @@ BASE = {
     'device.seed_everything': Base(f('device', 'seed_everything', seed=42)),
     'device.write_atomic': Base(lambda: (M('device').write_atomic, dict(path=tmpdir('w')/'f.bin', data=b'abc')),
                                 kinds=dict(path='file_out')),
-    'device.cached_file_ok': Base(lambda: (M('device').cached_file_ok, dict(path=a_file())), only=()),  # False: documented
+    'device.cached_file_ok': Base(lambda: (M('device').cached_file_ok, dict(path=a_file())),
+                                  only=()),  # a missing file gives False: documented
     'device.record_sha256': Base(lambda: (M('device').record_sha256, dict(path=a_file())), kinds=dict(path='file')),
     'device.create_timm_model': Base(f('device', 'create_timm_model', arch='resnet18'), kinds=dict(checkpoint='file')),
     'device.model_stats': Base(lambda: (M('device').model_stats, dict(model=timm_tiny()))),
@@ -358,7 +360,8 @@ BASE = {
                               cmp=lambda a, b: np.array_equal(np.asarray(a), np.asarray(b))),
     'vision.normalise_images': Base(lambda: (M('vision').normalise_images, dict(x=u8((2, 8, 8, 3)), model=STATS)),
                                     kinds=dict(x='hwc')),
-    'vision.image_tensor': Base(lambda: (M('vision').image_tensor, dict(img=u8((16, 16, 3)), model=timm_tiny(), size=8))),
+    'vision.image_tensor': Base(lambda: (M('vision').image_tensor, dict(img=u8((16, 16, 3)), model=timm_tiny(),
+                                                                        size=8))),
     'vision.top_k_names': Base(lambda: (M('vision').top_k_names, dict(model=imagenet_tiny(), x=imgs(2), k=3))),
     'vision.body_head_splitter': Base(lambda: (M('vision').body_head_splitter, dict(model=timm_tiny())),
                                       cmp=lambda a, b: [len(g) for g in a] == [len(g) for g in b]),
@@ -372,7 +375,8 @@ BASE = {
     'tta.Shift.__call__': Base(lambda: (M('tta').Shift(1, 1).__call__, dict(x=imgs(2)))),
     'tta.tta': Base(lambda: (M('tta').tta, dict(model=cnn(), dl=loader(imgs(), labels()))), eval_dl=True),
     'tta.tta_table': Base(lambda: (M('tta').tta_table, dict(model=cnn(), dl=loader(imgs(), labels()), n_boot=50)),
-                          eval_dl=True, cmp=lambda a, b: np.allclose(a['error'].astype(float), b['error'].astype(float))),
+                          eval_dl=True, cmp=lambda a, b: np.allclose(a['error'].astype(float),
+                                                                     b['error'].astype(float))),
 }
 
 SKIP = {
@@ -388,7 +392,8 @@ SKIP = {
     'frameworks.captured_graphs': 'torch.compile (seconds per call)',
     'pytorch_basics.compare_compiled': 'torch.compile (seconds per call)',
     'lr_finder.LRFindResult': 'a result container', 'lr_finder.LRTask': 'a task container',
-    'lr_finder.preserved': 'a context manager (lr_find uses it)', 'lr_finder.paddy_task': 'builds 400 images', 'synth.LeafShape': 'a drawing container',
+    'lr_finder.preserved': 'a context manager (lr_find uses it)', 'lr_finder.paddy_task': 'builds 400 images',
+    'synth.LeafShape': 'a drawing container',
     'synth.DataPath': 'a Path subclass', 'models.build_timm_table': "needs timm's results CSV files",
     'tta.paddy_learner': 'trains a fastai learner for minutes', 'vision.show_top_k': 'draws a figure',
     'vision.paddy_vision_learner': 'trains a fastai learner', 'vision.pretrained_paddy': 'fine-tunes for minutes',
@@ -441,8 +446,8 @@ def same(a, b, rtol=1e-6, atol=1e-9, depth=0) -> bool:
     if isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame):  # wall-clock columns never repeat exactly
         a, b = (x[[c for c in x.columns if not TIMING.search(str(c))]] for x in (a, b))
     if isinstance(a, pd.DataFrame):
-        if not isinstance(b, pd.DataFrame) or list(map(str, a.columns)) != list(map(str, b.columns)) or a.shape != b.shape:
-            return False
+        if not isinstance(b, pd.DataFrame) or a.shape != b.shape: return False
+        if list(map(str, a.columns)) != list(map(str, b.columns)): return False
         if not np.array_equal(np.asarray(a.index, object), np.asarray(b.index, object)): return False
         return all(same(_col(a.iloc[:, i]), _col(b.iloc[:, i]), rtol, atol, depth+1) for i in range(a.shape[1]))
     if isinstance(a, (pd.Series, pd.Index)):
@@ -522,7 +527,7 @@ NO_NAN = {'a', 'b', 'c', 'x', 'lo', 'hi', 'add'}
 PATH_IN = {'path', 'src', 'nbs_dir', 'root', 'start'}
 PATH_OUT = {'dest', 'out_dir'}
 LABELS = {'targs', 'y', 'yb', 'y_train', 'y_valid', 'deps', 'labels'}
-PATH_KINDS = {'dir_in', 'dir_out', 'file', 'file_or_dir', 'file_out'}     # kinds where {1, 2} must be refused (0/1 targets)
+PATH_KINDS = {'dir_in', 'dir_out', 'file', 'file_or_dir', 'file_out'}
 CLASS_INDEX = {'cleaning.item_losses', 'cleaning.cleaner_table', 'cleaning.oof_probs', 'checks.check_labels',
                'transfer.fit_tensors', 'accumulation.acc_backward'}
 
@@ -557,7 +562,8 @@ def _np_like(v):
 def _like(v, a):
     "`a` (numpy) returned in `v`'s container type"
     if isinstance(v, torch.Tensor): return torch.as_tensor(a).to(v.dtype if a.ndim == v.ndim else v.dtype)
-    if isinstance(v, pd.Series): return pd.Series(a, index=v.index, name=v.name) if a.ndim == 1 else pd.DataFrame(a, index=v.index)
+    if isinstance(v, pd.Series):
+        return pd.Series(a, index=v.index, name=v.name) if a.ndim == 1 else pd.DataFrame(a, index=v.index)
     if isinstance(v, list): return a.tolist()
     return a
 
@@ -914,7 +920,7 @@ def compare(case, res, ref):
     cmp = case.cmp or (lambda a, b: same(a, b, rtol=case.tol, atol=case.tol))
     if case.unordered: cmp = same_unordered
     try: return cmp(res, ref)
-    except Exception as e: return False
+    except Exception: return False
 
 def classify(case, base_result, timeout):
     timeout = case.timeout or timeout
@@ -1063,8 +1069,11 @@ def main(argv=None):
         why = side_effects(h, base, a.timeout)
         record(Case(h, 'side effects', 'base call: global state, modes, inputs', 'none', None),
                'SIDE' if why else 'OK', '; '.join(why))
-        for case in derive(h, base):
-            cls, why = classify(case, (st, res), a.timeout)
+        try: cases = derive(h, base)
+        except Exception as e: base_fail.append((h, f'deriving cases failed (tools/fuzz.py): {short(e)}')); continue
+        for case in cases:
+            try: cls, why = classify(case, (st, res), a.timeout)
+            except Exception as e: cls, why = 'CRASH', f'in the harness (tools/fuzz.py, not the helper): {short(e)}'
             record(case, cls, why)
     for case in extras():
         if only and not only.search(case.helper): continue
@@ -1097,8 +1106,11 @@ def report(results, base_fail, no_base, skipped, wall, cpu):
         print(f'\n{len(base_fail)} helper(s) whose base call failed (their cases were not run):')
         for h, why in base_fail: print(f'  {h}: {why}')
     if no_base: print(f"\n{len(no_base)} public helper(s) with no base call in tools/fuzz.py yet: {', '.join(no_base)}")
-    if skipped: print(f"\n{len(skipped)} helper(s) skipped on purpose: " + '; '.join(f'{h} ({SKIP[h]})' for h in skipped))
+    if skipped:
+        print(f"\n{len(skipped)} helper(s) skipped on purpose: " + '; '.join(f'{h} ({SKIP[h]})' for h in skipped))
     print(f'\n{len(results)} cases, {len(bad)} failing; about {wall:.0f} s wall, {cpu:.0f} s CPU')
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try: main()
+    except BaseException: traceback.print_exc()  # a measuring instrument: report, never fail the caller
+    sys.exit(0)
