@@ -119,6 +119,7 @@ class Base:
     cmp: Callable | None = None
     trains: bool = False
     eval_dl: bool = False
+    zero_ok: tuple = ()      # counts for which 0 is documented as valid
 
 def shape_cmp(a, b): return type(a) is type(b) and getattr(a, 'shape', None) == getattr(b, 'shape', None)
 def cols_cmp(a, b): return list(a.columns) == list(b.columns) and len(a) == len(b)
@@ -346,7 +347,8 @@ BASE = {
     'transfer.unfreeze': Base(lambda: (M('transfer').unfreeze, dict(model=cnn())), trains=True),
     'transfer.discriminative_lrs': Base(f('transfer', 'discriminative_lrs', lr=1e-3, n_groups=3)),
     'transfer.one_cycle_lrs': Base(f('transfer', 'one_cycle_lrs', n_iter=10, lr_max=0.01)),
-    'transfer.fine_tune_schedule': Base(f('transfer', 'fine_tune_schedule', epochs=2, base_lr=0.002, n_iter=5)),
+    'transfer.fine_tune_schedule': Base(f('transfer', 'fine_tune_schedule', epochs=2, base_lr=0.002, n_iter=5),
+                                        zero_ok=('epochs',)),
     'transfer.images_to_tensor': Base(lambda: (M('transfer').images_to_tensor, dict(
         x=np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), dtype=np.uint8))), kinds=dict(x='hwc')),
     'transfer.fit_tensors': Base(lambda: (M('transfer').fit_tensors, dict(model=cnn(), x=imgs(), y=labels(),
@@ -518,7 +520,7 @@ class Case:
     unordered: bool = False
     timeout: float | None = None       # seconds, when the default per-case timeout is too short
 
-COUNT_ZERO_OK = {'seed', 'rank', 'warmup', 'n_warmup', 'freeze_epochs', 'n_test', 'lr_diff', 'dx', 'dy', 'v'}
+COUNT_ZERO_OK = ('seed', 'rank', 'warmup', 'n_warmup', 'freeze_epochs', 'n_test', 'lr_diff', 'dx', 'dy', 'v')
 SIGNED = {'dx', 'dy', 'lo', 'hi', 'c'}
 RATE = re.compile(r'(^|_)(lr|lrs|rate|pct|eps|conf|ci|div|wd|noise|timeout|budget|mult|power|sd|thresh|beta|'
                   r'max|start|end|frac|split|period)(_|$)|^lr|^v$')
@@ -642,7 +644,7 @@ def derive(helper, base: Base):
             add('bool counts', f'{p}=True', p, 'error', lambda v: True)
             add('bad counts', f'{p}={v}.5 (float)', p, 'error', lambda v: v + 0.5)
             if p not in SIGNED: add('bad counts', f'{p}=-1', p, 'error', lambda v: -1)
-            if p not in COUNT_ZERO_OK and v != 0: add('bad counts', f'{p}=0', p, 'error', lambda v: 0)
+            if p not in COUNT_ZERO_OK + base.zero_ok and v != 0: add('bad counts', f'{p}=0', p, 'error', lambda v: 0)
         elif k == 'rate':
             add('numpy scalars', f'{p}=np.float32({v})', p, 'same', lambda v: np.float32(v), tol=1e-4)
             if p not in NO_NAN:
