@@ -27,7 +27,9 @@ Everything it writes goes to a private temporary folder (also used as DLCOURSE_C
 import os, sys, tempfile, shutil
 TMP = tempfile.mkdtemp(prefix='dlcourse-fuzz-')
 os.environ.update(DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
-                  MPLBACKEND='Agg', DLCOURSE_NETGUARD_LOG=os.path.join(TMP, 'netguard.log'))
+                  MPLBACKEND='Agg', DLCOURSE_NETGUARD_LOG=os.path.join(TMP, 'netguard.log'),
+                  MPLCONFIGDIR=os.path.join(TMP, 'mpl'), FASTAI_HOME=os.path.join(TMP, 'fastai'),
+                  TORCH_HOME=os.path.join(TMP, 'torch'))  # every cache a helper might fill stays in TMP
 os.environ.pop('DLCOURSE_DATA', None)
 import argparse, contextlib, copy, importlib, inspect, io, json, math, numbers, pkgutil, random, re, signal
 import subprocess, threading, time, traceback, warnings
@@ -1082,10 +1084,12 @@ def main(argv=None):
         cls, why = classify(case, ('exc', RuntimeError('no base')), a.timeout)
         record(case, cls, why)
     report(results, base_fail, no_base, [h for h in helpers if h in SKIP], time.time() - t0, time.process_time() - c0)
+    log = Path(os.environ['DLCOURSE_NETGUARD_LOG'])
+    net = log.read_text().splitlines() if log.exists() else []
+    print(f"network connections attempted (and refused): {len(net)}" + ''.join(f'\n  {x}' for x in net[:10]))
     if a.json:
-        Path(a.json).write_text(json.dumps(dict(cases=results, base_failed=base_fail, no_base_call=no_base,
+        Path(a.json).write_text(json.dumps(dict(cases=results, base_failed=base_fail, no_base_call=no_base, network=net,
                                                 skipped={h: SKIP[h] for h in helpers if h in SKIP}), indent=1))
-    shutil.rmtree(TMP, ignore_errors=True)
     return 0
 
 def report(results, base_fail, no_base, skipped, wall, cpu):
@@ -1115,4 +1119,5 @@ def report(results, base_fail, no_base, skipped, wall, cpu):
 if __name__ == '__main__':
     try: main()
     except BaseException: traceback.print_exc()  # a measuring instrument: report, never fail the caller
+    finally: shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(0)
