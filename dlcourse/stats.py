@@ -11,7 +11,8 @@ from scipy import stats as _st
 from .checks import check_int, check_num, check_frac, check_same_len, as_array
 
 # %% auto #0
-__all__ = ['bootstrap_ci', 'accuracy', 'paired_bootstrap', 'seed_interval', 'compare_runs', 'n_to_detect']
+__all__ = ['bootstrap_ci', 'accuracy', 'paired_bootstrap', 'seed_interval', 'compare_runs', 'n_to_detect', 'interval_sentence',
+           'paired_verdict']
 
 # %% ../nbs/00b_stats.ipynb #937416a4
 def _values(values, preds, name='values') -> np.ndarray:
@@ -146,3 +147,28 @@ def n_to_detect(diff:float, # the smallest true difference worth detecting (same
     n = max(2, int(np.ceil(((_st.norm.ppf((1+conf)/2) + _st.norm.ppf(power))*sd/diff)**2)))  # the normal answer
     while n < ((_st.t.ppf((1+conf)/2, n-1) + _st.t.ppf(power, n-1))*sd/diff)**2: n += 1  # few units: t is wider
     return n
+
+# %% ../nbs/00b_stats.ipynb #64171089
+def interval_sentence(diff:float, lo:float, hi:float, # a difference `a - b` and its interval
+                      a:str='A', b:str='B', # the names of the two things compared
+                      sd:float|None=None, # spread of one unit's difference, for the size that would detect it
+                      unit:str='rows', # what the interval is over: 'rows', 'seeds', 'splits'...
+                      min_diff:float=0.01, # the smallest difference worth detecting, if the estimate is smaller
+                     ) -> str:
+    "`a - b = diff [lo, hi]` and what that interval says, in words"
+    s = f"{a} - {b}: {diff:+.3f} [{lo:+.3f}, {hi:+.3f}] over {unit}: "
+    if lo > 0 or hi < 0: return s + f"the interval excludes zero: {a if diff > 0 else b} is better"
+    s += "no difference detected at this size"
+    if not sd: return s
+    d = max(abs(diff), min_diff)
+    return s + f" (about {n_to_detect(d, sd)} {unit} would detect a difference of {d:.3f})"
+
+def paired_verdict(y, pred_a, pred_b, # targets and two models' predictions on the same rows
+                   a:str='A', b:str='B', # the models' names
+                   **kwargs, # passed to `paired_bootstrap` (n_boot=, conf=, seed=)
+                  ) -> str:
+    "The paired-bootstrap accuracy difference of `a` minus `b` on the same rows, in words"
+    diff, lo, hi = paired_bootstrap(y, pred_a, pred_b, **kwargs)
+    y, pa, pb = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
+    sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1)
+    return interval_sentence(diff, lo, hi, a, b, sd=sd, unit=f'{len(y)} rows')

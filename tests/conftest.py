@@ -1,5 +1,5 @@
-"""Shared pytest set-up: the network guard (every test, and every Python process a test starts), and `run_fresh`."""
-import os, sys, subprocess, textwrap
+"""Shared pytest set-up: the network guard (in every test, and in every Python process a test starts)."""
+import os, sys
 from pathlib import Path
 import pytest
 
@@ -10,17 +10,10 @@ import sitecustomize as netguard  # noqa: E402  (the guard module; installing it
 netguard.install()
 
 def fresh_env(**extra) -> dict:
-    "Environment for a child process: offline, guarded, cache in a temp folder if the caller gives one"
+    "Environment for a child process: offline, network-guarded, importing this tree's dlcourse"
     env = dict(os.environ, HF_HUB_OFFLINE='1', PYTHONPATH=os.pathsep.join([str(GUARD), str(ROOT)]))
     env.update({k: str(v) for k, v in extra.items()})
     return env
-
-def run_fresh(code: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
-    "Run `code` in a fresh Python process (network-guarded); fail the test with its output if it fails"
-    r = subprocess.run([sys.executable, '-c', textwrap.dedent(code)], capture_output=True, text=True,
-                       timeout=timeout, env=fresh_env(**env), cwd=str(ROOT))
-    if r.returncode != 0: pytest.fail(f'fresh process failed ({r.returncode}):\n{r.stdout[-3000:]}\n{r.stderr[-5000:]}')
-    return r
 
 @pytest.fixture(autouse=True)
 def _no_network(tmp_path, monkeypatch):
@@ -34,7 +27,8 @@ def _no_network(tmp_path, monkeypatch):
 
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
-    "A private dataset cache for one test"
+    "A private dataset cache for one test, and the embedded data (not the real Kaggle files)"
     d = tmp_path/'cache'
     monkeypatch.setenv('DLCOURSE_CACHE', str(d))
+    monkeypatch.setenv('DLCOURSE_DATA', '')
     return d

@@ -27,6 +27,8 @@ def _fresh_lite0_check():
     assert torch.allclose(x[0], tfm(china), atol=1e-6)
     assert top_k_names(m, x, k=1)[0][0][0] == 'palace'
     assert m.training is False
+    import sys
+    assert 'fastai' not in sys.modules, 'dlcourse.vision imports fastai only inside paddy_vision_learner'
 
 def test_fresh_process_offline_gets_imagenet_lite0(cache_dir):
     t0 = time.time()

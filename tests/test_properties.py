@@ -1,6 +1,6 @@
-"""Property-based tests (hypothesis) for the DataFrame helpers: the input is never mutated, the row count and index
-are preserved, columns keep stable dtypes, and running twice equals running once."""
-import datetime as dt
+"""Properties no single example shows: for the DataFrame helpers (hypothesis), the input is never mutated, the row count
+and index are preserved, columns keep stable dtypes, and running twice equals running once; `lr_find` leaves no trace
+(no file written, the model's weights restored)."""
 import numpy as np, pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck
@@ -21,7 +21,8 @@ def titanic_frames(draw):
         rows.append(dict(
             PassengerId=draw(st.integers(1, 2000)),
             Pclass=draw(st.sampled_from([1, 2, 3])),
-            Name=f"{draw(st.sampled_from(['Smith', 'Brown', 'van Billiard', 'O-Neil']))}, {draw(st.sampled_from(TITLES))}. {draw(st.sampled_from(['Anna', 'John (Mary)', 'Jr']))}",
+            Name=f"{draw(st.sampled_from(['Smith', 'Brown', 'van Billiard', 'O-Neil']))}, "
+                 f"{draw(st.sampled_from(TITLES))}. {draw(st.sampled_from(['Anna', 'John (Mary)', 'Jr']))}",
             Sex=draw(st.sampled_from(['male', 'female'])),
             Age=draw(maybe_nan(st.floats(0.1, 80))),
             SibSp=draw(st.integers(0, 8)), Parch=draw(st.integers(0, 6)),
@@ -70,6 +71,7 @@ def date_frames(draw):
 
 @SETTINGS
 @given(date_frames())
+@pytest.mark.filterwarnings('ignore:.*every value is missing:UserWarning')  # drawn columns can be all NaT
 def test_add_datepart_properties(args):
     df, secs = args
     out = check_pure(add_datepart, df, 'saledate', drop=False)
@@ -114,3 +116,16 @@ def test_elapsed_seconds_units_agree():
     res = [elapsed_seconds(s.astype(f'datetime64[{u}]')) for u in UNITS]
     for r in res[1:]: np.testing.assert_array_equal(np.asarray(r, float), np.asarray(res[0], float))
     assert np.asarray(res[0], float)[0] == -1
+
+def test_lr_find_leaves_no_trace(tmp_path, monkeypatch):
+    "fastai's lr_find saves a checkpoint in the working folder; ours writes nothing and restores the weights"
+    import torch, torch.nn as nn, torch.nn.functional as F
+    from dlcourse.lr_finder import lr_find
+    monkeypatch.chdir(tmp_path)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 3, generator=g); y = x.sum(1, keepdim=True)
+    dl = [(x[i:i+16], y[i:i+16]) for i in range(0, 64, 16)]
+    m = nn.Linear(3, 1); w = m.weight.detach().clone()
+    r = lr_find(m, dl, F.mse_loss, num_it=20)
+    assert len(r.suggestions) >= 1 and torch.equal(m.weight.detach(), w)
+    assert list(tmp_path.iterdir()) == []

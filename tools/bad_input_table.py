@@ -1,26 +1,105 @@
 #!/usr/bin/env python
-"""Write docs/bad_inputs.md from the cases in tests/test_bad_inputs.py (`--check`: exit 1 if it is stale)."""
-import sys
-from pathlib import Path
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT/'tests'))
-from test_bad_inputs import CASES  # noqa: E402
+"""Write docs/bad_inputs.md: every bad input the project checks, from the two places that check them.
 
-def render():
+- the lessons: each `test_fail(lambda: CALL, contains=..., exc=...)` in a code cell of nbs/*.ipynb;
+- tests/test_bad_inputs.py: each `with pytest.raises(E, match=...): CALL` (or `pytest.warns`) in a test function.
+
+Both are read as Python syntax (nothing is run). `--check`: exit 1 if docs/bad_inputs.md is stale.
+"""
+import ast, json, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT/'tests'/'test_bad_inputs.py'
+OUT = ROOT/'docs'/'bad_inputs.md'
+
+def helper_name(node) -> str:
+    "The helper a call calls: `f` for `f(x)`, `Cls` for `Cls(a).fit(x)` or `Cls(a)(x)`; '' if `node` is no call"
+    if not isinstance(node, ast.Call): return ''
+    f = node.func
+    if isinstance(f, ast.Call): return helper_name(f)
+    if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Call): return helper_name(f.value)
+    return ast.unparse(f)
+
+def _text(node) -> str:
+    "A keyword's value as text: the string itself for a literal, else its source"
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ast.unparse(node)
+
+def _code(src: str) -> str:
+    "A cell's source with IPython magics and shell lines blanked, so that `ast` can parse it"
+    return '\n'.join('' if l.lstrip().startswith(('%', '!')) else l for l in src.splitlines())
+
+def notebook_cases(nbs_dir=ROOT/'nbs') -> list[dict]:
+    "One row per `test_fail` call in the code cells of the notebooks in `nbs_dir`"
+    rows = []
+    for p in sorted(Path(nbs_dir).glob('*.ipynb')):
+        if p.name.startswith(('_', '.')): continue
+        for c in json.loads(p.read_text())['cells']:
+            if c['cell_type'] != 'code': continue
+            try: tree = ast.parse(_code(''.join(c['source'])))
+            except SyntaxError: continue
+            for n in ast.walk(tree):
+                is_fail = isinstance(n, ast.Call) and ast.unparse(n.func).split('.')[-1] == 'test_fail'
+                if not (is_fail and n.args): continue
+                f, kw = n.args[0], {k.arg: k.value for k in n.keywords}
+                call = f.body if isinstance(f, ast.Lambda) else f
+                rows.append(dict(where=p.name, helper=helper_name(call), call=ast.unparse(call),
+                                 error=_text(kw['exc']) if 'exc' in kw else '',
+                                 match=_text(kw['contains']) if 'contains' in kw else ''))
+    return rows
+
+def test_file_cases(path=TESTS) -> list[dict]:
+    "One row per `with pytest.raises(...)` / `pytest.warns(...)` block in the test functions of `path`"
+    rows = []
+    for fn in ast.parse(Path(path).read_text()).body:
+        if not (isinstance(fn, ast.FunctionDef) and fn.name.startswith('test_')): continue
+        doc = ast.get_docstring(fn) or fn.name.removeprefix('test_').replace('_', ' ')
+        for w in ast.walk(fn):
+            if not isinstance(w, ast.With): continue
+            for item in w.items:
+                ctx = item.context_expr
+                if not (isinstance(ctx, ast.Call) and ast.unparse(ctx.func) in ('pytest.raises', 'pytest.warns')):
+                    continue
+                kw = {k.arg: k.value for k in ctx.keywords}
+                call = w.body[0].value if isinstance(w.body[0], ast.Expr) else w.body[0]
+                rows.append(dict(where=fn.name, bad=doc.splitlines()[0], helper=helper_name(call),
+                                 call=ast.unparse(call), error=ast.unparse(ctx.args[0]),
+                                 match=_text(kw['match']) if 'match' in kw else ''))
+    return rows
+
+def _cell(t: str, width: int = 90) -> str:
+    "Text for a table cell: pipes escaped, long code shortened"
+    t = t if len(t) <= width else t[:width - 3] + '...'
+    return t.replace('|', r'\|')
+
+def render(nbs_dir=ROOT/'nbs', tests=TESTS) -> str:
+    nb, ts = notebook_cases(nbs_dir), test_file_cases(tests)
     lines = ['# What happens with bad input', '',
-             f'Generated from `tests/test_bad_inputs.py` by `tools/bad_input_table.py`: {len(CASES)} bad inputs, each a test '
-             'that checks the error type and that the message names the argument and what was expected.', '',
-             '| # | helper | bad input | call | error | message contains |', '|---|---|---|---|---|---|']
-    for i, c in enumerate(CASES, 1):
-        call = c.call if len(c.call) < 90 else c.call[:87] + '...'
-        esc = lambda t: t.replace('|', r'\|')
-        lines.append(f"| {i} | `{c.helper}` | {c.bad} | `{esc(call)}` | `{c.error.__name__}` | {esc(c.match)} |")
+             f'Generated by `tools/bad_input_table.py` from the lessons\' `test_fail` checks ({len(nb)}) and from '
+             f'`tests/test_bad_inputs.py` ({len(ts)}): every bad input the project checks, the error it gives, and '
+             'text its message must contain (the argument\'s name and what was expected).', '',
+             'Exception policy (`dlcourse.checks`): `ValueError` for a bad value, kind, shape or range; `KeyError` for '
+             'a missing column; `FileNotFoundError`, `NotADirectoryError` or `FileExistsError` for paths.', '',
+             '## Checked in the lessons', '',
+             'An empty error column means the lesson checks the message, not the exception type.', '',
+             '| lesson | helper | call | error | message contains |', '|---|---|---|---|---|']
+    for r in nb:
+        lines.append(f"| [`{r['where']}`](../nbs/{r['where']}) | `{r['helper']}` | `{_cell(r['call'])}` | "
+                     f"{'`' + r['error'] + '`' if r['error'] else ''} | {_cell(r['match'])} |")
+    lines += ['', '## Checked in tests/test_bad_inputs.py', '',
+              '| helper | bad input | call | error | message matches |', '|---|---|---|---|---|']
+    for r in ts:
+        lines.append(f"| `{r['helper']}` | {_cell(r['bad'])} | `{_cell(r['call'])}` | `{r['error']}` | "
+                     f"{_cell(r['match'])} |")
     return '\n'.join(lines) + '\n'
 
 if __name__ == '__main__':
-    out = ROOT/'docs'/'bad_inputs.md'
+    text = render()
     if '--check' in sys.argv:
-        ok = out.exists() and out.read_text() == render()
-        print('docs/bad_inputs.md is up to date' if ok else 'docs/bad_inputs.md is stale: run python tools/bad_input_table.py')
+        ok = OUT.exists() and OUT.read_text() == text
+        print('docs/bad_inputs.md is up to date' if ok else
+              'docs/bad_inputs.md is stale: run python tools/bad_input_table.py')
         sys.exit(0 if ok else 1)
-    out.parent.mkdir(exist_ok=True); out.write_text(render()); print(f'wrote {out} ({len(CASES)} rows)')
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(text)
+    print(f'wrote {OUT.relative_to(ROOT)}')

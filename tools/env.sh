@@ -1,0 +1,17 @@
+# The environment every test run shares. Sourced by tools/test.sh; bench/run.py reads it the same way
+# (`bash -c '. tools/env.sh; env -0'`), so the suite and the benchmarks run under one set-up.
+# - real Kaggle files when ../shared/data is beside the clone (CI), and then the `kaggle` test flag;
+# - a private dataset cache; the network guard in every Python process (notebook workers included);
+# - one PyTorch thread per process: tests and notebooks run two at a time on two cores.
+_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [ -z "${DLCOURSE_DATA:-}" ] && [ -d "$_root/../shared/data/titanic" ]; then
+  export DLCOURSE_DATA=$(cd "$_root/../shared/data" && pwd)
+fi
+export DLCOURSE_FLAGS=""
+if [ -n "${DLCOURSE_DATA:-}" ]; then DLCOURSE_FLAGS="kaggle"; fi
+export DLCOURSE_CACHE=$(mktemp -d)
+export DLCOURSE_NETGUARD_LOG=$(mktemp)
+export HF_HUB_OFFLINE=1
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export PYTHONPATH="$_root/tests/netguard${PYTHONPATH:+:$PYTHONPATH}"
+unset _root
