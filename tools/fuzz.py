@@ -240,6 +240,8 @@ BASE = {
     'models.timm_table': Base(f('models', 'timm_table')),
     'models.benchmark_models': Base(f('models', 'benchmark_models', archs=['resnet18'], img_size=32, n_warmup=0,
                                       n_runs=1), cmp=cols_cmp),
+    'models.time_model': Base(lambda: (M('models').time_model, dict(model=cnn(), img_size=16, n_warmup=0, n_runs=2)),
+                              cmp=lambda a, b: sorted(a) == sorted(b) and a['params_m'] == b['params_m']),
     'models.pareto_front': Base(lambda: (M('models').pareto_front, dict(df=speed_table()))),
     'models.plot_speed_accuracy': Base(lambda: (M('models').plot_speed_accuracy, dict(df=speed_table())),
                                        cmp=lambda a, b: type(a) is type(b)),
@@ -308,6 +310,9 @@ BASE = {
     'stats.seed_interval': Base(f('stats', 'seed_interval', values=[0.8, 0.82, 0.79])),
     'stats.compare_runs': Base(f('stats', 'compare_runs', fn=lambda c, s: c + s/10, configs=dict(a=1., b=2.),
                                  seeds=[0, 1], progress=False)),
+    'stats.interval_sentence': Base(f('stats', 'interval_sentence', diff=0.02, lo=-0.01, hi=0.05, sd=0.1)),
+    'stats.paired_verdict': Base(f('stats', 'paired_verdict', y=[0, 1, 1, 0, 1], pred_a=[0, 1, 0, 0, 1],
+                                   pred_b=[0, 1, 1, 0, 0], n_boot=50)),
     'stats.n_to_detect': Base(f('stats', 'n_to_detect', diff=0.01, sd=0.02)),
     # synth
     'synth.draw_leaf': Base(lambda: (M('synth').draw_leaf, dict(disease='blast', variety='ADT45', size=16,
