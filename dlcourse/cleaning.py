@@ -46,7 +46,7 @@ def oof_logits(x:torch.Tensor, # inputs
             trn = np.setdiff1d(np.arange(n), val)
             torch.manual_seed(seed + k)
             model = make_model()
-            fit_tensors(model, x[trn], y[trn], seed=seed + k, **fit_kwargs)
+            fit_tensors(model, x[trn], y[trn], seed=seed + k, **{'progress': False, **fit_kwargs})  # one bar: ours
             p = predict_tensors(model, x[val])
             if out is None: out = torch.zeros(n, p.shape[1])
             out[val] = p

@@ -96,11 +96,15 @@ def _leaf_blight(d, leaf, g:LeafShape, rng):
     d.polygon(pts + [(g.cx+side*g.L/2, g.cy+g.W/2), (g.cx+side*g.L/2, g.cy-g.W/2)], fill=(225, 215, 150))
     return leaf
 
+def _dashes(d, g:LeafShape, rng, n:tuple, frac:tuple, fill):
+    "Between `n[0]` and `n[1]` dashes along the leaf, each `frac[0]` to `frac[1]` of its length, at random places"
+    for _ in range(rng.integers(*n)):
+        x, y, l = g.rx(rng), g.ry(rng), g.L*rng.uniform(*frac)
+        d.line([(g.cx+x-l/2, g.cy+y), (g.cx+x+l/2, g.cy+y)], fill=fill, width=max(2, int(g.W*.07)))
+
 def _leaf_streak(d, leaf, g:LeafShape, rng):
     "Long thin orange streaks along the leaf"
-    for _ in range(rng.integers(4, 8)):
-        x, y, l = g.rx(rng), g.ry(rng), g.L*rng.uniform(.2, .35)
-        d.line([(g.cx+x-l/2, g.cy+y), (g.cx+x+l/2, g.cy+y)], fill=(200, 140, 50), width=max(2, int(g.W*.07)))
+    _dashes(d, g, rng, (4, 8), (.2, .35), (200, 140, 50))
     return leaf
 
 # %% ../nbs/00d_synth.ipynb #3f21f13d
@@ -122,9 +126,7 @@ def _dead_heart(d, leaf, g:LeafShape, rng):
 
 def _hispa(d, leaf, g:LeafShape, rng):
     "Short white scrapes and small dark beetles"
-    for _ in range(rng.integers(10, 20)):
-        x, y, l = g.rx(rng), g.ry(rng), g.L*rng.uniform(.04, .09)
-        d.line([(g.cx+x-l/2, g.cy+y), (g.cx+x+l/2, g.cy+y)], fill=(240, 240, 225), width=max(2, int(g.W*.07)))
+    _dashes(d, g, rng, (10, 20), (.04, .09), (240, 240, 225))
     for _ in range(rng.integers(3, 7)):
         x, y, r = g.rx(rng), g.ry(rng), g.S/50
         _ellipse(d, g, x, y, r, r, (20, 20, 20))
@@ -232,7 +234,7 @@ _BAR_MIN = 1000  # show a progress bar for sets of at least this many 64-pixel i
 
 def _progress(items:list, size:int, progress:bool):
     "`items`, wrapped in a progress bar if `progress` and drawing them takes more than a few seconds"
-    if not progress or len(items)*(size/64)**2 < _BAR_MIN: return items
+    if not progress or os.environ.get('IN_TEST') or len(items)*(size/64)**2 < _BAR_MIN: return items  # no bar in tests
     from fastprogress.fastprogress import progress_bar  # imported here only: it takes about 0.4 s, this module is light
     return progress_bar(items)
 

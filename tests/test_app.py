@@ -1,0 +1,97 @@
+"""`dlcourse app`: the classifier served by Gradio on 127.0.0.1, asked through `gradio_client` as another program would,
+with bad uploads (not an image, empty, huge), and shown in headless Chromium with the network cut."""
+import socket, subprocess, sys, time, urllib.request
+from pathlib import Path
+import pytest
+from conftest import ROOT, fresh_env
+import browser
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+@pytest.fixture(scope='module')
+def model_dir(tmp_path_factory):
+    "The lesson's model (cached: the notebook's run under `make test` has usually trained it already)"
+    from dlcourse.app import lesson_model
+    return lesson_model()
+
+@pytest.fixture(scope='module')
+def server(model_dir, tmp_path_factory):
+    "`dlcourse app --model M --port P` in its own process; stopped (and its port freed) at the end"
+    port, tmp = _free_port(), tmp_path_factory.mktemp('gradio')
+    exe = Path(sys.executable).parent/'dlcourse'
+    env = fresh_env(GRADIO_ANALYTICS_ENABLED='False', GRADIO_TEMP_DIR=tmp, OMP_NUM_THREADS=1)
+    p = subprocess.Popen([str(exe), 'app', '--model', str(model_dir), '--port', str(port)], cwd=tmp, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url, t0 = f'http://127.0.0.1:{port}/', time.time()
+    try:
+        while True:
+            if p.poll() is not None: pytest.fail(f'dlcourse app exited early:\n{p.stdout.read()[-3000:]}')
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200: break
+            except OSError: pass
+            if time.time() - t0 > 120: pytest.fail('dlcourse app did not answer within 120 s')
+            time.sleep(0.5)
+        yield url
+    finally:
+        p.terminate()
+        try: p.wait(timeout=20)
+        except subprocess.TimeoutExpired: p.kill(); p.wait()
+
+def _examples(n=3):
+    from dlcourse.app import example_images
+    return example_images(n=n)
+
+def check_same_top_class(client, model_dir):
+    "The app's answer is the model's own, called directly"
+    from gradio_client import handle_file
+    from dlcourse.app import load_model
+    clf = load_model(model_dir)
+    for f in _examples():
+        res = client.predict(handle_file(f), api_name='/predict')
+        assert res['label'] == clf(f)
+        ours = clf.probs(f)
+        assert len(res['confidences']) == 3
+        for c in res['confidences']: assert abs(c['confidence'] - ours[c['label']]) < 1e-4
+
+def check_bad_uploads(client, tmp_path):
+    "Not an image, empty, huge: each gets a clear message, no server path, and the server goes on serving"
+    from gradio_client import handle_file
+    from PIL import Image
+    (tmp_path/'notes.jpg').write_text('this is text, not a picture')
+    (tmp_path/'empty.png').write_bytes(b'')
+    Image.new('1', (9000, 6000)).save(tmp_path/'huge.png')  # 54 megapixels: small on disk, too big to decode
+    cases = [('notes.jpg', 'not an image file'), ('empty.png', 'the file is empty'), ('huge.png', 'too large')]
+    for name, msg in cases:
+        with pytest.raises(Exception) as e: client.predict(handle_file(str(tmp_path/name)), api_name='/predict')
+        assert msg in str(e.value), (name, str(e.value))
+        assert str(tmp_path) not in str(e.value)  # the server's file paths are not shown to the user
+    f = _examples(1)[0]
+    assert client.predict(handle_file(f), api_name='/predict')['label']  # still serving
+
+def check_page_in_browser(server, tmp_path):
+    "The page renders offline, loads nothing from the internet, and its screenshot shows it"
+    dom = browser.dump_dom(server, budget_ms=15000)
+    assert 'Paddy disease classifier' in dom and 'Classify' in dom
+    local = ('data:', 'blob:', './', '/', server)
+    assert not [u for u in browser.fetched_urls(dom) if not u.startswith(local)]  # nothing from the internet
+    p = browser.screenshot(server, tmp_path/'app.png', size=(1280, 720), budget_ms=15000)
+    browser.check_png(p)
+    browser.keep_screenshot(p, 'app.png')
+
+# One test on one server, so that pytest-xdist's two workers don't each start an app.
+def test_app_serves(server, model_dir, tmp_path):
+    from gradio_client import Client
+    client = Client(server, verbose=False)
+    check_same_top_class(client, model_dir)
+    check_bad_uploads(client, tmp_path)
+    if browser.CHROMIUM is None: pytest.skip(f'the app answers as the model does; {browser.NO_CHROMIUM}')
+    check_page_in_browser(server, tmp_path)
+
+def test_bad_port_is_refused():
+    r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'app', '--port', '80'], capture_output=True,
+                       text=True, timeout=120, env=fresh_env(), cwd=ROOT)
+    assert r.returncode != 0 and 'port=80' in r.stderr and 'Traceback' not in r.stderr
