@@ -377,6 +377,15 @@ BASE = {
     'vision.paddy_xy': Base(lambda: (M('vision').paddy_xy, dict(path=paddy_dir(), model=STATS, size=8))),
     'vision.zero_head': Base(lambda: (M('vision').zero_head, dict(model=timm_tiny())), trains=True),
     'device.cache_root': Base(f('device', 'cache_root')),
+    'site.nb_title': Base(lambda: (M('site').nb_title, dict(path=ROOT/'nbs'/'00_checks.ipynb')),
+                          kinds=dict(path='file')),
+    'site.site_notebooks': Base(lambda: (M('site').site_notebooks, dict(nbs_dir=ROOT/'nbs'))),
+    'site.lesson_table': Base(lambda: (M('site').lesson_table, dict(nbs_dir=ROOT/'nbs'))),
+    'app.open_image': Base(lambda: (M('app').open_image, dict(f=png())), kinds=dict(f='file'),
+                           cmp=lambda a, b: np.array_equal(np.asarray(a), np.asarray(b))),
+    'app.example_images': Base(lambda: (M('app').example_images, dict(path=paddy_dir(), n=2))),
+    'cli.write_kaggle': Base(lambda: (M('cli').write_kaggle, dict(name='titanic', to=tmpdir('kaggle')/'t')),
+                             kinds=dict(to='dir_out'), cmp=lambda a, b: type(a) is type(b)),
     # tta (paddy_learner trains a fastai learner: skipped)
     'tta.flip_lr': Base(lambda: (M('tta').flip_lr, dict(x=imgs(2)))),
     'tta.flip_ud': Base(lambda: (M('tta').flip_ud, dict(x=imgs(2)))),
@@ -404,7 +413,16 @@ SKIP = {
     'lr_finder.preserved': 'a context manager (lr_find uses it)', 'lr_finder.paddy_task': 'builds 400 images',
     'synth.LeafShape': 'a drawing container',
     'synth.DataPath': 'a Path subclass', 'models.build_timm_table': "needs timm's results CSV files",
-    'tta.paddy_learner': 'trains a fastai learner for minutes', 'vision.show_top_k': 'draws a figure',
+    'tta.paddy_learner': 'trains a fastai learner for minutes', 'training.paddy_learner': 'trains a fastai learner',
+    'app.serve': 'starts a web server', 'app.make_app': 'builds a Gradio app', 'app.lesson_model': 'trains a model',
+    'app.build_model': 'app models (tests/test_app.py)', 'app.export_model': 'app models (tests/test_app.py)',
+    'app.load_model': 'app models (tests/test_app.py)', 'app.Classifier': 'app models (tests/test_app.py)',
+    'site.build_site': 'renders the whole site', 'site.proc_nb': 'nbdev processing (tests/test_site.py)',
+    'site.page_nb': 'nbdev processing (tests/test_site.py)', 'site.api_links': 'nbdev processing (tests/test_site.py)',
+    'site.api_index': 'nbdev processing (tests/test_site.py)',
+    'site.api_entry': 'HTML rendering (tests/test_site.py)',
+    'training.eval_mode': 'a context manager (the side-effect checks cover its users)',
+    'vision.show_top_k': 'draws a figure',
     'vision.paddy_vision_learner': 'trains a fastai learner', 'vision.pretrained_paddy': 'fine-tunes for minutes',
 }
 
@@ -419,6 +437,9 @@ def grid(): return M('lr_finder').lr_grid_compare(**grid_kw())
 def forest():
     from sklearn.ensemble import RandomForestClassifier
     return RandomForestClassifier(n_estimators=5, random_state=0)
+def png():
+    from PIL import Image
+    f = tmpdir('img')/'leaf.png'; Image.fromarray(u8((8, 8, 3))).save(f); return f
 def speed_table():
     return pd.DataFrame(dict(arch=['a', 'b', 'c'], ms=[10., 20., 30.], top1=[70., 75., 74.]))
 def graph_kw():
@@ -538,7 +559,7 @@ PATH_OUT = {'dest', 'out_dir'}
 LABELS = {'targs', 'y', 'yb', 'y_train', 'y_valid', 'deps', 'labels'}
 PATH_KINDS = {'dir_in', 'dir_out', 'file', 'file_or_dir', 'file_out'}
 CLASS_INDEX = {'cleaning.item_losses', 'cleaning.cleaner_table', 'cleaning.oof_probs', 'checks.check_labels',
-               'transfer.fit_tensors', 'accumulation.acc_backward'}
+               'transfer.fit_tensors', 'training.fit_tensors', 'accumulation.acc_backward'}
 
 def kind_of(helper, p, v, base: Base, ann='') -> str | None:
     if p in base.kinds: return base.kinds[p]
@@ -1027,6 +1048,14 @@ def import_effects(modules):
 # ---------------------------------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------------------------------
+def moved(h):
+    "The BASE entry of a helper that moved to another module (the old module re-exports the same object)"
+    mod, name = h.split('.', 1)
+    obj = getattr(M(mod), name)
+    for k, b in BASE.items():
+        m2, n2 = k.split('.', 1)
+        if n2 == name and m2 != mod and getattr(importlib.import_module(f'dlcourse.{m2}'), name, None) is obj: return b
+
 def public_helpers(modules):
     out = []
     for m in modules:
@@ -1068,8 +1097,8 @@ def main(argv=None):
     names = [h for h in helpers if h not in SKIP] + [h for h in BASE if h not in helpers and h.count('.') == 2]
     for h in names:
         if only and not only.search(h): continue
-        if h not in BASE: no_base.append(h); continue
-        base = BASE[h]
+        base = BASE.get(h) or moved(h)
+        if base is None: no_base.append(h); continue
         try: fn, kw = base.make()
         except Exception as e: base_fail.append((h, f'fixture: {short(e)}')); continue
         st, res = run(lambda: invoke(fn, kw), a.timeout)
