@@ -947,8 +947,7 @@ def exc_reason(e, names) -> str:
     return f'{kind}: {short(e)}'
 
 def compare(case, res, ref):
-    cmp = case.cmp or (lambda a, b: same(a, b, rtol=case.tol, atol=case.tol))
-    if case.unordered: cmp = same_unordered
+    cmp = case.cmp or (same_unordered if case.unordered else lambda a, b: same(a, b, rtol=case.tol, atol=case.tol))
     try: return cmp(res, ref)
     except Exception: return False
 
