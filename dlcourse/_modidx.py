@@ -387,6 +387,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.tta.tta_table': ('tta.html#tta_table', 'dlcourse/tta.py')},
             'dlcourse.vision': { 'dlcourse.vision._eval_mode': ('photo.html#_eval_mode', 'dlcourse/vision.py'),
                                  'dlcourse.vision._fine_tune_paddy': ('photo.html#_fine_tune_paddy', 'dlcourse/vision.py'),
+                                 'dlcourse.vision._one_trainer': ('photo.html#_one_trainer', 'dlcourse/vision.py'),
                                  'dlcourse.vision._progress': ('photo.html#_progress', 'dlcourse/vision.py'),
                                  'dlcourse.vision._resize_crop': ('photo.html#_resize_crop', 'dlcourse/vision.py'),
                                  'dlcourse.vision._seeded': ('photo.html#_seeded', 'dlcourse/vision.py'),

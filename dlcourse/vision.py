@@ -214,13 +214,24 @@ def _fine_tune_paddy(s:dict, # the settings of `pretrained_paddy`
         t0 = time.time()
         with _progress(model, (s['epochs'] + 1)*math.ceil(len(x)/s['bs']), progress):
             fine_tune_tensors(model, x, y, s['epochs'], base_lr=s['base_lr'], lr_mult=s['lr_mult'], bs=s['bs'],
-                              seed=s['seed'])
+                              seed=s['seed'], progress=False)  # our own bar, above
         secs, pred = time.time() - t0, predict_tensors(model, xv).argmax(1)
     info = dict(s, valid_acc=float((pred == yv).float().mean()), n_valid=len(yv), train_seconds=round(secs, 1),
                 valid_pred=pred.tolist(), valid_y=yv.tolist(), vocab=list(DISEASES))
     return model.eval(), info
 
 # %% ../nbs/01a_photo.ipynb #995449ab
+@contextmanager
+def _one_trainer(fn:Path):
+    "An exclusive lock on `fn`.lock while the block runs (where the OS has file locks; elsewhere, no lock)"
+    fn.parent.mkdir(parents=True, exist_ok=True)
+    try: import fcntl
+    except ImportError: yield; return  # Windows: two processes may both train; each writes atomically
+    with open(f'{fn}.lock', 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
 def pretrained_paddy(arch:str='tf_efficientnet_lite0', # a timm architecture; offline weights: `SHIPPED_WEIGHTS`
                      n_per_class:int=20, # generated training leaves per disease
                      size:int=96, # image width and height in pixels
@@ -240,11 +251,12 @@ def pretrained_paddy(arch:str='tf_efficientnet_lite0', # a timm architecture; of
              pretrained=check_one_of(pretrained, 'pretrained', [True, False]), timm=timm.__version__)
     key = hashlib.sha1(json.dumps(s, sort_keys=True).encode()).hexdigest()[:12]
     fn = cache_root()/'finetuned'/f'{arch}-{key}.pth'
-    if cached_file_ok(fn, settings=s):
-        with _seeded(s['seed']): model = create_timm_model(arch, num_classes=len(DISEASES))
-        model.load_state_dict(torch.load(fn, map_location='cpu', weights_only=True))
-        return model.eval(), dict(json.loads(Path(f'{fn}.json').read_text())['info'], cached=True, file=fn)
-    model, info = _fine_tune_paddy(s, progress)
-    buf = io.BytesIO(); torch.save(model.state_dict(), buf)
-    write_atomic(fn, buf.getvalue()); record_sha256(fn, settings=s, info=info)
+    with _one_trainer(fn):  # two processes asking at once: the second waits, then loads the first one's file
+        if cached_file_ok(fn, settings=s):
+            with _seeded(s['seed']): model = create_timm_model(arch, num_classes=len(DISEASES))
+            model.load_state_dict(torch.load(fn, map_location='cpu', weights_only=True))
+            return model.eval(), dict(json.loads(Path(f'{fn}.json').read_text())['info'], cached=True, file=fn)
+        model, info = _fine_tune_paddy(s, progress)
+        buf = io.BytesIO(); torch.save(model.state_dict(), buf)
+        write_atomic(fn, buf.getvalue()); record_sha256(fn, settings=s, info=info)
     return model, dict(info, cached=False, file=fn)
