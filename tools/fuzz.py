@@ -873,7 +873,7 @@ def extras():
       names=('Sex', 'df'))
     E('sgd.bce', 'odd dtypes', 'float16 predictions near 0 and 1', 'error_or_same',
       lambda: M('sgd').bce(torch.tensor([1e-5, 1 - 1e-5, .5]).half(), torch.tensor([1., 0., 1.]).half()),
-      ref=lambda: M('sgd').bce(torch.tensor([1e-5, 1 - 1e-5, .5]), torch.tensor([1., 0., 1.])),
+      ref=lambda: M('sgd').bce(torch.tensor([1e-5, 1 - 1e-5, .5]).half().float(), torch.tensor([1., 0., 1.])),
       names=('preds',), tol=2e-2)
     E('transfer.fit_tensors', 'image tensors', 'a flat (n, features) batch with the default flip=True',
       'error_or_same', lambda: fit_flat(True), ref=lambda: fit_flat(False), names=('flip', 'x'))
