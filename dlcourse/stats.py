@@ -47,6 +47,7 @@ def accuracy(y, # true labels
             ) -> float:
     "Fraction of `pred` equal to `y` (2-D `pred` is reduced to labels by its argmax)"
     y, pred = as_array(y, 'y'), as_array(pred, 'pred')  # a nullable `y` with NA is refused, not counted as wrong
+    if y.dtype.kind == 'f' and np.isnan(y).any(): raise ValueError("y: expected no missing values, found NaN")
     if pred.ndim == 2 and y.ndim == 1: pred = pred.argmax(1)
     return float((pred == y).mean())
 
