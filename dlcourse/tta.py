@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from .checks import check_int, check_frac, check_one_of
+from .checks import check_ndim, check_int, check_frac, check_one_of
 from .stats import bootstrap_ci, paired_bootstrap
 from .training import eval_mode, paddy_learner
 _all_ = ['paddy_learner']  # moved to `dlcourse.training`; `from dlcourse.tta import paddy_learner` keeps working
@@ -17,13 +17,15 @@ _all_ = ['paddy_learner']  # moved to `dlcourse.training`; `from dlcourse.tta im
 __all__ = ['DEFAULT_TFMS', 'flip_lr', 'flip_ud', 'Shift', 'tta', 'tta_table', 'paddy_learner']
 
 # %% ../nbs/09_tta.ipynb #80adf32a
+_AXES = '(batch, channels, height, width): a flat batch has no left and right to mirror'
+
 def flip_lr(x:torch.Tensor) -> torch.Tensor:
-    "Mirror a batch of images left-right"
-    return x.flip(-1)
+    "Mirror a batch of images left-right (4-D image batches only)"
+    return check_ndim(x, 'x', 4, _AXES).flip(-1)
 
 def flip_ud(x:torch.Tensor) -> torch.Tensor:
-    "Mirror a batch of images top-bottom"
-    return x.flip(-2)
+    "Mirror a batch of images top-bottom (4-D image batches only)"
+    return check_ndim(x, 'x', 4, _AXES).flip(-2)
 
 class Shift:
     "Shift a batch of images by (`dx`, `dy`) pixels, filling the border by reflection (a deterministic shifted crop)"
@@ -32,7 +34,7 @@ class Shift:
                 ):
         self.dx, self.dy = check_int(dx, 'dx', lo=None), check_int(dy, 'dy', lo=None)
     def __call__(self, x:torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
+        h, w = check_ndim(x, 'x', 4, _AXES).shape[-2:]
         dx, dy = self.dx, self.dy
         if abs(dx) >= w or abs(dy) >= h:
             raise ValueError(f"Shift({dx}, {dy}): expected shifts smaller than the image ({h}x{w})")
