@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
-from .checks import check_int, check_cols, check_labels, check_probs, check_same_len
+from .checks import check_int, check_num, check_cols, check_labels, check_probs, check_same_len
 from .transfer import fit_tensors, predict_tensors
 
 # %% auto #0
@@ -22,7 +22,7 @@ def item_losses(probs, # (n, n_classes) probabilities (rows summing to one; not 
                 eps:float=1e-7, # floor for probabilities (log 0)
                ) -> np.ndarray:
     "Cross-entropy of each item: `-log probs[i, targs[i]]`"
-    p = check_probs(probs, 'probs')
+    p, eps = check_probs(probs, 'probs'), check_num(eps, 'eps', lo=0, hi=1, lo_open=True)
     t = check_labels(targs, 'targs', p.shape[1])
     check_same_len(probs=p, targs=t)
     return -np.log(np.clip(p[np.arange(len(p)), t], eps, 1))

@@ -66,6 +66,7 @@ def slide(lrs, # increasing learning rates of the trimmed sweep (`LRFindResult.c
     "Suggest an LR by fastai's interval slide rule: (lr, (lr, loss interpolated at it))"
     lrs, losses = _check_curve(lrs, losses)
     lr_diff, thresh = check_int(lr_diff, 'lr_diff'), check_num(thresh, 'thresh', lo=0)
+    adjust_value = check_num(adjust_value, 'adjust_value', lo=0, lo_open=True)
     grad = np.gradient(losses)
     r_idx, l_idx = -1, -1 - lr_diff
     local_min_lr = lrs[l_idx] if len(lrs) > lr_diff else lrs[0]
@@ -252,7 +253,7 @@ def _split(n, n_train):  # a fixed split: only the training varies between seeds
 def titanic_task(epochs:int=5, # epochs of each short training
                 ) -> LRTask:
     "Titanic survival from seven numeric columns with a one-hidden-layer MLP and cross-entropy"
-    df = titanic()
+    epochs, df = check_int(epochs, 'epochs'), titanic()
     X = pd.DataFrame(dict(cls=df.Pclass, male=(df.Sex == 'male')*1., age=df.Age.fillna(df.Age.median()),
                           sib=df.SibSp, par=df.Parch, fare=np.log1p(df.Fare.fillna(0)), emb_s=(df.Embarked == 'S')*1.))
     X = X.astype('float32').values; X = (X - X.mean(0))/X.std(0)
@@ -275,6 +276,7 @@ def diabetes_task(epochs:int=5, # epochs of each short training
                  ) -> LRTask:
     "scikit-learn's diabetes regression (standardised) with a one-hidden-layer MLP and mean squared error"
     from sklearn.datasets import load_diabetes  # scikit-learn only for this task
+    epochs = check_int(epochs, 'epochs')
     X, y = load_diabetes(return_X_y=True)
     X, y = ((X - X.mean(0))/X.std(0)).astype('float32'), ((y - y.mean())/y.std()).astype('float32')
     ds = lambda i: TensorDataset(torch.tensor(X[i]), torch.tensor(y[i])[:, None])

@@ -101,7 +101,7 @@ def hand_step(coeffs:torch.Tensor, # 1-D coefficients (not changed)
               loss:str='mae', # see `linear_grads`
              ) -> torch.Tensor:
     "New coefficients after one gradient-descent step `coeffs - lr*grad`, with the gradient from `linear_grads`"
-    return coeffs.detach() - check_num(lr, 'lr')*linear_grads(coeffs, indeps, deps, loss)
+    return coeffs.detach() - check_num(lr, 'lr', lo=0, lo_open=True)*linear_grads(coeffs, indeps, deps, loss)
 
 # %% ../nbs/03_sgd_titanic.ipynb #b1b3e077
 def init_linear(n_coeff:int, # number of input columns
@@ -176,7 +176,7 @@ def update_coeffs(coeffs, # a tensor or (nested) list/tuple of tensors whose `.g
                   lr:float, # learning rate
                  ):
     "Step every tensor in `coeffs` against its gradient by `lr`, then zero the gradient (in place)"
-    lr = check_num(lr, 'lr')
+    lr = check_num(lr, 'lr', lo=0, lo_open=True)
     with torch.no_grad():
         for p in _params(coeffs):
             if p.grad is None: raise ValueError("coeffs: a tensor has no gradient; call loss.backward() first")
