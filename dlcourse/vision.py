@@ -15,6 +15,7 @@ from .device import (create_timm_model, model_stats, cache_root, write_atomic, r
                              cached_file_ok)
 from .data import DISEASES, synth_paddy, paddy_arrays
 from .transfer import fine_tune_tensors, predict_tensors
+from .training import eval_mode, _globally_seeded
 
 # %% auto #0
 __all__ = ['PADDY_VALID', 'load_image', 'normalise_images', 'image_tensor', 'top_k_names', 'show_top_k', 'body_head_splitter',
@@ -73,14 +74,6 @@ def image_tensor(img, # an image or a list of them: anything `load_image` takes
                                       for o in imgs]), model)
 
 # %% ../nbs/01a_photo.ipynb #38287366
-@contextmanager
-def _eval_mode(model:torch.nn.Module):
-    "Put `model` in eval mode, then restore every submodule's own mode (BatchNorm included)"
-    modes = [(m, m.training) for m in model.modules()]
-    try: yield model.eval()
-    finally:
-        for m, t in modes: m.training = t
-
 def top_k_names(model:torch.nn.Module, # an ImageNet classifier (1,000 outputs)
                 x:torch.Tensor, # a batch from `image_tensor`, (n, 3, h, w)
                 k:int=5, # how many classes per image
@@ -91,7 +84,7 @@ def top_k_names(model:torch.nn.Module, # an ImageNet classifier (1,000 outputs)
         raise ValueError(f"x: expected a float tensor (n, 3, h, w) from image_tensor, got {getattr(x, 'shape', x)!r}")
     k = check_int(k, 'k', hi=1000)
     dev = next(model.parameters()).device
-    with _eval_mode(model), torch.inference_mode(): p = model(x.to(dev)).float().softmax(1).cpu()
+    with eval_mode(model), torch.inference_mode(): p = model(x.to(dev)).float().softmax(1).cpu()
     if p.shape[1] != 1000: raise ValueError(f"model: expected 1,000 ImageNet outputs, got {p.shape[1]}")
     info, (probs, idx) = ImageNetInfo(), p.topk(k, dim=1)
     return [[(info.index_to_description(int(i)).split(',')[0], float(v)) for v, i in zip(pr, ir)]
@@ -144,15 +137,6 @@ def zero_head(model:torch.nn.Module, # a timm model (changed in place: the name 
     return model
 
 # %% ../nbs/01a_photo.ipynb #b289c422
-@contextmanager
-def _seeded(seed:int):
-    "Seed Python, NumPy and torch with `seed` inside the block, and put their previous states back after it"
-    import random
-    state = random.getstate(), np.random.get_state(), torch.get_rng_state()
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
-    try: yield
-    finally: random.setstate(state[0]); np.random.set_state(state[1]); torch.set_rng_state(state[2])
-
 def paddy_vision_learner(path=None, # a Paddy-layout folder (train_images/<label>/...); default: generated leaves
                          arch:str='tf_efficientnet_lite0', # a timm architecture; offline weights: `SHIPPED_WEIGHTS`
                          size:int=96, # images are resized to size x size pixels
@@ -174,7 +158,7 @@ def paddy_vision_learner(path=None, # a Paddy-layout folder (train_images/<label
     dblock = DataBlock((ImageBlock, CategoryBlock), get_items=lambda p: sorted(get_image_files(p/'train_images')),
                        get_y=parent_label, splitter=RandomSplitter(valid_pct, seed=seed),
                        item_tfms=Resize(size), batch_tfms=[Flip()])
-    with _seeded(seed):
+    with _globally_seeded(seed):
         dls = dblock.dataloaders(path, bs=bs, num_workers=0)
         model = zero_head(create_timm_model(arch, pretrained=pretrained, num_classes=dls.c))
     dls.add_tfms([Normalize.from_stats(*model_stats(model))], 'after_batch')
@@ -206,7 +190,7 @@ def _progress(model:torch.nn.Module, total:int, show:bool):
 def _fine_tune_paddy(s:dict, # the settings of `pretrained_paddy`
                      progress:bool) -> tuple:
     "Train and score as `pretrained_paddy` says; returns the model (eval mode) and what was measured"
-    with _seeded(s['seed']):
+    with _globally_seeded(s['seed']):
         model = zero_head(create_timm_model(s['arch'], pretrained=s['pretrained'], num_classes=len(DISEASES)))
         model = model.to(memory_format=torch.channels_last)  # about 1/3 faster on a CPU
         x, y = paddy_xy(synth_paddy(n_per_class=s['n_per_class'], size=s['size'], n_test=0), model, s['size'])
@@ -253,7 +237,7 @@ def pretrained_paddy(arch:str='tf_efficientnet_lite0', # a timm architecture; of
     fn = cache_root()/'finetuned'/f'{arch}-{key}.pth'
     with _one_trainer(fn):  # two processes asking at once: the second waits, then loads the first one's file
         if cached_file_ok(fn, settings=s):
-            with _seeded(s['seed']): model = create_timm_model(arch, num_classes=len(DISEASES))
+            with _globally_seeded(s['seed']): model = create_timm_model(arch, num_classes=len(DISEASES))
             model.load_state_dict(torch.load(fn, map_location='cpu', weights_only=True))
             return model.eval(), dict(json.loads(Path(f'{fn}.json').read_text())['info'], cached=True, file=fn)
         model, info = _fine_tune_paddy(s, progress)
