@@ -4,16 +4,17 @@
 
 # %% ../nbs/00a_device.ipynb #7ebf793e
 from __future__ import annotations
-import hashlib, importlib, io, json, os, random, re, socket, uuid
+import importlib, io, os, random, re, socket
 from pathlib import Path
 import numpy as np
 import torch
 from .checks import check_int
+from .files import cache_root, write_atomic, cached_file_ok, record_sha256
 
 # %% auto #0
 __all__ = ['HUB_HOST', 'SHIPPED_WEIGHTS', 'default_device', 'to_device', 'seed_everything', 'hub_reachable',
-           'PretrainedUnavailable', 'shipped_weights', 'lite_key', 'convert_lite_weights', 'cache_root', 'write_atomic',
-           'cached_file_ok', 'record_sha256', 'converted_weights', 'create_timm_model', 'model_stats']
+           'PretrainedUnavailable', 'shipped_weights', 'lite_key', 'convert_lite_weights', 'converted_weights',
+           'create_timm_model', 'model_stats', 'cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256']
 
 # %% ../nbs/00a_device.ipynb #eda91fd8
 def _mps_ok() -> bool: return hasattr(torch.backends, 'mps') and torch.backends.mps.is_available()
@@ -142,36 +143,7 @@ def convert_lite_weights(sd:dict, # an efficientnet_pytorch state dict (e.g. fro
     return out
 
 # %% ../nbs/00a_device.ipynb #f2025b21
-def cache_root() -> Path:
-    "The folder dlcourse caches files in: `$DLCOURSE_CACHE`, else `~/.cache/dlcourse`"
-    return Path(os.environ.get('DLCOURSE_CACHE') or Path.home()/'.cache'/'dlcourse').expanduser()
-
-def _sha256(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-def write_atomic(path, # the file to write (its folder is created)
-                 data:bytes, # its whole content
-                ) -> Path:
-    "Write `data` to `path` through a temporary file and `os.replace`: readers never see a partial file"
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}')
-    try: tmp.write_bytes(data); os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    return path
-
-def cached_file_ok(path, # a file written with `write_atomic` and recorded by `record_sha256`
-                   **expect, # other fields the record must hold (e.g. timm's version)
-                  ) -> bool:
-    "True if `path` exists and its SHA-256 (and `expect`) match the record beside it (`<path>.json`)"
-    path, meta = Path(path), Path(f'{path}.json')
-    if not (path.exists() and meta.exists()): return False
-    try: rec = json.loads(meta.read_text())
-    except (ValueError, UnicodeDecodeError): return False
-    if not isinstance(rec, dict) or any(rec.get(k) != v for k, v in expect.items()): return False
-    return rec.get('sha256') == _sha256(path)
-
-def record_sha256(path, **fields) -> Path:
-    "Record `path`'s SHA-256 (and `fields`) in `<path>.json`, atomically"
-    return write_atomic(f'{path}.json', json.dumps(dict(fields, sha256=_sha256(path)), sort_keys=True).encode())
+_all_ = ['cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256']  # from dlcourse.files, for old imports
 
 # %% ../nbs/00a_device.ipynb #e83d2966
 def converted_weights(arch:str, # 'tf_efficientnet_lite0' or 'tf_efficientnet_lite1'

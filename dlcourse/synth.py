@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
 from .checks import check_int, check_num, check_one_of, check_dir
+from .files import cache_root
 try: import fcntl  # file locks (Linux, macOS); without them (Windows) two runs at once are less protected
 except ImportError: fcntl = None
 
@@ -378,11 +379,6 @@ def _build(dest:Path, settings:dict, progress:bool=True):
         shutil.rmtree(tmp, ignore_errors=True); raise
 
 # %% ../nbs/00d_synth.ipynb #897d4255
-def _cache_dir() -> Path:
-    "The folder generated datasets are cached in: `$DLCOURSE_CACHE`, else `~/.cache/dlcourse`"
-    folder = os.environ.get('DLCOURSE_CACHE') or Path.home()/'.cache'/'dlcourse'
-    return check_dir(folder, 'DLCOURSE_CACHE', must_exist=False)
-
 class DataPath(type(Path())):
     "A `Path` that also says where the data came from, in `.source`"
     source = ''
@@ -404,7 +400,8 @@ def synth_paddy(dest=None, # a new or empty folder, or one synth_paddy wrote; de
     "Write (or reuse, after checking it) a synthetic dataset in Kaggle's Paddy Doctor layout; returns its folder"
     settings = _settings(n_per_class, size, n_test, seed, label_noise)
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
-    dest = check_dir(_cache_dir()/f'synth_paddy-{key}' if dest is None else dest, 'dest', must_exist=False)
+    if dest is None: dest = check_dir(cache_root(), 'DLCOURSE_CACHE', must_exist=False)/f'synth_paddy-{key}'
+    dest = check_dir(dest, 'dest', must_exist=False)
     dest = Path(os.path.abspath(dest))  # absolute, without `..`: its parent is where the temporary folder goes
     dest.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale(dest)
