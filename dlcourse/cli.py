@@ -231,6 +231,8 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser('app', help='serve the paddy disease classifier as a web app on this machine')
     a.add_argument('--model', default=None, help="a model exported by dlcourse.app (default: the lesson's, cached)")
     a.add_argument('--port', type=int, default=7860, help='port on 127.0.0.1 (default: 7860)')
+    g = sub.add_parser('progress', help="show which exercises you have passed: a bar per lesson, or one lesson's table")
+    g.add_argument('lesson', nargs='?', help="one lesson's exercises, e.g. '06_dates' or '06'")
     e = sub.add_parser('exec', help='(internal) run one notebook in this process')
     e.add_argument('src'); e.add_argument('dest'); e.add_argument('--skip', default='')
     e.add_argument('--cell-timeout', type=int, default=None)
@@ -285,14 +287,21 @@ def _app(a) -> int:
     serve(a.model, port=port)
     return 0
 
+def _progress(a) -> int:
+    "`dlcourse progress`: the exercises passed, as a bar per lesson, or one lesson's exercises with their status"
+    from dlcourse import exercises  # light: the standard library and fastcore.basics
+    if a.lesson: print(repr(exercises.lesson(a.lesson)))
+    else: exercises.show_progress()
+    return 0
+
 def main(argv=None):
-    "The `dlcourse` command: `run` lessons, list or write `data`, build `docs`, serve the `app`"
+    "The `dlcourse` command: `run` lessons, list or write `data`, build `docs`, serve the `app`, show `progress`"
     a = _parser().parse_args(argv)
     if a.cmd == 'exec':
         err = execute_notebook(a.src, a.dest, a.skip.split(), a.cell_timeout)
         if err: print(err, file=sys.stderr)
         return 1 if err else 0
-    return dict(run=_run, data=_data, docs=_docs, app=_app)[a.cmd](a)
+    return dict(run=_run, data=_data, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
 
 def _console():
     "Entry point of the `dlcourse` console script: bad input prints its message, not a traceback"
