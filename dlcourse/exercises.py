@@ -108,7 +108,7 @@ def differs(expected, # what the reference returned
     if hasattr(e, 'item'): e = e.item()
     if hasattr(g, 'item') and getattr(g, 'shape', None) in ((), (1,), [1]): g = g.item()
     if isinstance(e, bool) or isinstance(g, bool):
-        return None if isinstance(g, bool) and g == e or g is e else f'expected {e!r}, got {_short(g)}'
+        return None if isinstance(g, bool) and isinstance(e, bool) and g == e else f'expected {e!r}, got {_short(g)}'
     if isinstance(e, (int, float)):
         if not isinstance(g, (int, float)): return f'expected a number ({_short(e)}), got {_kind(got)}'
         if math.isnan(e) and math.isnan(g) or math.isclose(g, e, rel_tol=rtol, abs_tol=atol): return None
