@@ -149,6 +149,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'dlcourse.exercises._on_alarm': ('exercises.html#_on_alarm', 'dlcourse/exercises.py'),
                                     'dlcourse.exercises._reference_value': ('exercises.html#_reference_value', 'dlcourse/exercises.py'),
                                     'dlcourse.exercises._short': ('exercises.html#_short', 'dlcourse/exercises.py'),
+                                    'dlcourse.exercises._snapshot': ('exercises.html#_snapshot', 'dlcourse/exercises.py'),
                                     'dlcourse.exercises._to_numpy': ('exercises.html#_to_numpy', 'dlcourse/exercises.py'),
                                     'dlcourse.exercises._try_case': ('exercises.html#_try_case', 'dlcourse/exercises.py'),
                                     'dlcourse.exercises._wrong_kind': ('exercises.html#_wrong_kind', 'dlcourse/exercises.py'),

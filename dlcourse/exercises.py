@@ -43,7 +43,7 @@ def _kind(x) -> str:
 def _to_numpy(x):
     "A tensor, Series or array as a NumPy array; anything else unchanged"
     mod = type(x).__module__.split('.')[0]
-    if mod == 'torch': return x.detach().cpu().numpy()
+    if mod == 'torch' and hasattr(x, 'detach') and hasattr(x, 'numpy'): return x.detach().cpu().numpy()
     if mod == 'pandas' and getattr(x, 'ndim', 0) == 1:
         from pandas.api.types import is_numeric_dtype, is_bool_dtype
         if is_numeric_dtype(x.dtype) or is_bool_dtype(x.dtype): return x.astype('float64').to_numpy()  # NA -> NaN
@@ -226,28 +226,39 @@ def _wrong_kind(ex:Exercise, answer) -> str|None:
     except ValueError: pass  # no signature to read (a builtin): just try it
     return None
 
-def _changed(keep:Case, mine:Case) -> str|None:
-    "Which argument the answer changed in place, and how"
-    for i, (k, m) in enumerate(zip(keep.args, mine.args)):
-        d = differs(k, m)
-        if d: return f'argument {i+1} ({_kind(m)}): {d}'
-    for k in keep.kwargs:
-        d = differs(keep.kwargs[k], mine.kwargs[k])
-        if d: return f'{k}= ({_kind(mine.kwargs[k])}): {d}'
+def _snapshot(x):
+    "A copy of what `x` holds, to tell later whether it was changed in place (None: an object we cannot copy)"
+    if isinstance(x, (list, tuple)): return [_snapshot(v) for v in x]
+    if isinstance(x, dict): return {k: _snapshot(v) for k, v in x.items()}
+    if isinstance(x, (int, float, complex, str, bytes, type(None))): return x
+    if hasattr(x, 'state_dict') and hasattr(x, 'modules'):  # a torch model: its weights and every module's mode
+        return dict(weights={k: v.detach().clone() for k, v in x.state_dict().items()},
+                    modes=[m.training for m in x.modules()])
+    if hasattr(x, 'detach') and hasattr(x, 'clone'): return x.detach().clone()  # a tensor
+    if hasattr(x, 'copy') and hasattr(x, 'shape'): return x.copy()  # an array, Series or DataFrame (deep)
     return None
 
-def _try_case(ex:Exercise, answer, ref:Case, mine:Case, keep:Case, where:str) -> str|None:
-    "What went wrong with `answer` on one case (built three times: for the reference, the answer, and a pristine copy)"
+def _changed(before:list, mine:Case) -> str|None:
+    "Which argument of `mine` the answer changed in place (compared with its `before` snapshots), and how"
+    named = [(f'argument {i+1}', a) for i, a in enumerate(mine.args)] + [(f'{k}=', v) for k, v in mine.kwargs.items()]
+    for snap, (name, arg) in zip(before, named):
+        d = None if snap is None else differs(snap, _snapshot(arg))
+        if d: return f'{name} ({_kind(arg)}): {d}'
+    return None
+
+def _try_case(ex:Exercise, answer, ref:Case, mine:Case, where:str) -> str|None:
+    "What went wrong with `answer` on one case (built twice: once for the reference, once for the answer)"
     t0 = time.perf_counter()
     expected = ex.reference(*ref.args, **ref.kwargs)
     took = time.perf_counter() - t0
     if ex.kind == 'value': return ex.compare(expected, answer)
+    before = [_snapshot(a) for a in [*mine.args, *mine.kwargs.values()]]
     try: got = call_limited(answer, mine.args, mine.kwargs, ex.seconds)
     except TooSlow:
         return (f'{where}: too slow, still running after {ex.seconds:g} s (the reference takes {took:.2g} s); '
                 'a loop over rows is the usual cause: use a vectorised operation')
     except Exception as e: return f'{where}: your function raised an error\n{their_traceback(e)}'
-    changed = _changed(keep, mine)
+    changed = _changed(before, mine)
     if changed: return f'{where}: your function changed its input, {changed}; work on a copy instead'
     d = ex.compare(expected, got)
     return d and f'{where}: {d}'
@@ -256,10 +267,10 @@ def verdict(ex:Exercise, answer) -> tuple:
     "(passed, message) for `answer` to `ex`, printing and recording nothing"
     problem = _wrong_kind(ex, answer)
     if problem: return False, problem
-    refs, mine, keep = ex.cases(), ex.cases(), ex.cases()
-    for i, (r, m, k) in enumerate(zip(refs, mine, keep)):
+    refs, mine = ex.cases(), ex.cases()
+    for i, (r, m) in enumerate(zip(refs, mine)):
         where = f'Case {i+1} of {len(refs)}, {m.says}'
-        msg = _try_case(ex, answer, r, m, k, where)
+        msg = _try_case(ex, answer, r, m, where)
         if msg: return False, msg if ex.kind == 'function' else f'Not yet: {m.says}: {msg}'
     what = 'all its cases' if len(refs) > 1 else 'its case'
     return True, f'Correct: {ex.name} passes {what} (' + '; '.join(c.says for c in refs) + ').'
