@@ -330,6 +330,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'dlcourse.tabular.BinarySplit.fit': ('tabular_models.html#binarysplit.fit', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.BinarySplit.predict': ( 'tabular_models.html#binarysplit.predict',
                                                                             'dlcourse/tabular.py'),
+                                  'dlcourse.tabular._check_split': ('tabular_models.html#_check_split', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular._fit_predict': ('tabular_models.html#_fit_predict', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.best_split': ('tabular_models.html#best_split', 'dlcourse/tabular.py'),
                                   'dlcourse.tabular.compare_models': ('tabular_models.html#compare_models', 'dlcourse/tabular.py'),

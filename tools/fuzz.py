@@ -549,7 +549,7 @@ class Case:
     timeout: float | None = None       # seconds, when the default per-case timeout is too short
 
 COUNT_ZERO_OK = ('seed', 'rank', 'warmup', 'n_warmup', 'freeze_epochs', 'n_test', 'lr_diff', 'dx', 'dy', 'v')
-SIGNED = {'dx', 'dy', 'lo', 'hi', 'c'}
+SIGNED = {'dx', 'dy', 'lo', 'hi', 'c', 'split'}  # split: split_score's cut-off on a column's values, not a fraction
 RATE = re.compile(r'(^|_)(lr|lrs|rate|pct|eps|conf|ci|div|wd|noise|timeout|budget|mult|power|sd|thresh|beta|'
                   r'max|start|end|frac|split|period)(_|$)|^lr|^v$')
 RATE_ZERO = re.compile(r'(^|_)(lr|rate|timeout|budget|div|sd|period|power|conf|ci|max)(_|$)|^lr')
