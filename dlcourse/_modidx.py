@@ -353,6 +353,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'dlcourse.titanic.title': ('titanic_features.html#title', 'dlcourse/titanic.py')},
             'dlcourse.training': { 'dlcourse.training._as_tensor': ('training.html#_as_tensor', 'dlcourse/training.py'),
                                    'dlcourse.training._bar': ('training.html#_bar', 'dlcourse/training.py'),
+                                   'dlcourse.training._check_ce_targets': ('training.html#_check_ce_targets', 'dlcourse/training.py'),
                                    'dlcourse.training._check_flip': ('training.html#_check_flip', 'dlcourse/training.py'),
                                    'dlcourse.training._device_of': ('training.html#_device_of', 'dlcourse/training.py'),
                                    'dlcourse.training._epoch': ('training.html#_epoch', 'dlcourse/training.py'),
