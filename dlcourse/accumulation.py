@@ -9,6 +9,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 from .checks import check_int, check_reiterable
+from .training import _check_ce_targets
 
 # %% auto #0
 __all__ = ['acc_backward', 'find_bn', 'fit_acc', 'step_peak_memory', 'memory_table']
@@ -21,12 +22,14 @@ def _bs(yb) -> int:
 
 def _forward_loss(model, xb, yb, loss_func, bs):
     "loss_func(model(xb), yb), with PyTorch's single-row BatchNorm error turned into advice"
-    try: return loss_func(model(xb), yb)
+    try: out = model(xb)
     except ValueError as e:
         if 'more than 1 value per channel' not in str(e): raise
         raise ValueError(f"xb: a micro-batch of {bs} row reached a BatchNorm layer in training mode, which needs 2 "
                          "or more; use DataLoader(..., drop_last=True) or a batch size that leaves no last batch of 1"
                         ) from None
+    _check_ce_targets(loss_func, out, yb, 'yb')  # labels past the last class: a clear error, not torch's IndexError
+    return loss_func(out, yb)
 
 def acc_backward(model:nn.Module, # the model (its `.grad`s are added to)
                  xb, # a micro-batch of inputs

@@ -12,7 +12,8 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['check_int', 'check_num', 'check_frac', 'check_one_of', 'check_frame', 'check_cols', 'as_array', 'check_ndim',
-           'check_same_len', 'check_labels', 'check_probs', 'check_reiterable', 'is_shuffled', 'check_dir']
+           'check_same_len', 'check_labels', 'check_probs', 'check_fracs', 'check_reiterable', 'is_shuffled',
+           'check_dir']
 
 # %% ../nbs/00_checks.ipynb #f30bf509
 def _is_int(v) -> bool: return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -148,7 +149,7 @@ def check_labels(y, # class labels: list, array, series or tensor
                  n_classes:int|None=None, # labels must be < this; default: no upper bound
                 ) -> np.ndarray:
     "`y` as a 1-D int array of labels in [0, `n_classes`), else a `ValueError` naming `name` and the bad values"
-    a = as_array(y, name)
+    a, n_classes = as_array(y, name), check_int(n_classes, f"{name}'s n_classes", none_ok=True)
     if a.ndim != 1:
         hint = ' (one-hot rows? pass their argmax)' if a.ndim == 2 else ''
         raise ValueError(f"{name}: expected a 1-D array of class labels, got shape {a.shape}{hint}")
@@ -173,6 +174,18 @@ def check_probs(p, # probabilities, one row per item
     if a.min() < 0 or a.max() > 1 or not np.allclose(a.sum(1), 1, atol=atol):
         raise ValueError(f"{name}: expected probabilities (each row in [0, 1], summing to 1); these look like "
                          f"logits or scores (min {a.min():.3g}, max {a.max():.3g}): apply softmax first")
+    return a
+
+def check_fracs(p, # probabilities, one per item (a sigmoid's outputs), any shape
+                name:str, # the argument's name
+                what:str='probabilities', # what the values are, for the message
+                hint:str='these look like logits or scores: apply a sigmoid first', # the likely mistake
+               ) -> np.ndarray:
+    "`p` as a float array whose every value is in [0, 1], else a `ValueError` (logits are the usual mistake)"
+    a = as_array(p, name).astype(float)
+    if not np.isfinite(a).all(): raise ValueError(f"{name}: expected finite {what}, found NaN or inf")
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise ValueError(f"{name}: expected {what} in [0, 1], found min {a.min():.3g}, max {a.max():.3g}: {hint}")
     return a
 
 # %% ../nbs/00_checks.ipynb #cc578ea3

@@ -105,6 +105,10 @@ def multi_head_cleaner_table(items, # item ids, one per row
     "`cleaner_table` for every head of a multi-target model, stacked, highest loss first"
     missing = [h for h in head_probs if h not in vocabs]
     if missing: raise KeyError(f"vocabs: expected class names for heads {missing}")
+    for h, pt in head_probs.items():  # each head's own name in the message, not cleaner_table's `probs`
+        if not (isinstance(pt, (tuple, list)) and len(pt) == 2):
+            raise ValueError(f"head_probs[{h!r}]: expected a (probs, targs) pair")
+        check_labels(pt[1], f'head_probs[{h!r}] targs', check_probs(pt[0], f'head_probs[{h!r}] probs').shape[1])
     tables = [cleaner_table(items, p, t, vocabs[h], head=h) for h, (p, t) in head_probs.items()]
     return pd.concat(tables).sort_values('loss', ascending=False, kind='stable').reset_index(drop=True)
 

@@ -105,9 +105,8 @@ def lesson_notebooks(nbs_dir, # the folder of lesson notebooks
                      lessons=(), # names or parts of names to select ('03', 'sgd', '03_sgd_titanic.ipynb'); default: all
                     ) -> list[Path]:
     "The notebooks in `nbs_dir` (not starting with `_` or `.`), sorted, optionally only those matching `lessons`"
-    nbs_dir = Path(nbs_dir)
-    if not nbs_dir.is_dir(): raise FileNotFoundError(f"nbs_dir={str(nbs_dir)!r}: expected a folder of lesson notebooks")
-    nbs = sorted(p for p in nbs_dir.glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    nbs = sorted(p for p in check_dir(nbs_dir, 'nbs_dir').glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    if not nbs: raise FileNotFoundError(f"nbs_dir={str(nbs_dir)!r}: expected a folder of lesson notebooks, found none")
     if not lessons: return nbs
     res = [p for p in nbs if any(l in p.name for l in lessons)]
     missing = [l for l in lessons if not any(l in p.name for p in nbs)]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import TensorDataset, DataLoader
-from .checks import check_int, check_num, check_reiterable
+from .checks import check_int, check_num, check_reiterable, check_cols
 from .data import synth_paddy, paddy_arrays, titanic, DISEASES
 from .stats import compare_runs
 from .training import simple_cnn
@@ -339,6 +339,13 @@ def suggestion_vs_best(summary:pd.DataFrame, # the summary from `lr_grid_compare
                        name:str='valley', # the suggestion's row
                       ) -> dict:
     "The grid's best rate against the suggestion: rate ratio, the suggestion's loss minus the best's (seed interval)"
+    cols = ['lr', 'mean', 'diff', 'diff_lo', 'diff_hi']
+    check_cols(summary, cols, 'summary', what="suggestion_vs_best (lr_grid_compare's summary has them)")
+    if name not in summary.index:
+        raise KeyError(f"name={name!r}: expected a row of summary, one of {list(summary.index)}")
+    if len(summary) < 2: raise ValueError("summary: expected the suggestion's row and at least one grid rate")
+    na = [c for c in cols if summary[c].isna().any()]
+    if na: raise ValueError(f"summary: expected no missing values, found some in {na}")
     best = summary.drop(index=name)['mean'].idxmin()
     s, b = summary.loc[name], summary.loc[best]
     return dict(best=best, best_lr=float(b.lr), suggested_lr=float(s.lr), lr_ratio=float(s.lr/b.lr),

@@ -75,7 +75,7 @@ def _sync(device):
     import torch
     if device.type == 'cuda': torch.cuda.synchronize(device)
 
-def time_model(model, # a PyTorch model (put in eval mode for the timing, then back in its mode)
+def time_model(model, # a PyTorch model (in eval mode for the timing; every module then gets its own mode back)
                img_size:int=224, # image width and height
                bs:int=1, # images per call (1: latency of one image; larger: throughput)
                n_warmup:int=3, # untimed calls first
@@ -85,17 +85,16 @@ def time_model(model, # a PyTorch model (put in eval mode for the timing, then b
     "Median and fastest inference time per image (ms) of `model` on random images, and its parameters (millions)"
     import torch
     from dlcourse.device import default_device
+    from dlcourse.training import eval_mode  # torch: imported when timing, as above
     img_size, bs = check_int(img_size, 'img_size', lo=16), check_int(bs, 'bs')
     n_warmup, n_runs = check_int(n_warmup, 'n_warmup', lo=0), check_int(n_runs, 'n_runs')
     device = default_device() if device is None else torch.device(device)
-    x, ts, was_training = torch.randn(bs, 3, img_size, img_size, device=device), [], model.training
-    try:
-        model.eval().to(device)
-        with torch.inference_mode():
-            for i in range(n_warmup + n_runs):
-                _sync(device); t0 = time.perf_counter(); model(x); _sync(device)
-                if i >= n_warmup: ts.append(1000*(time.perf_counter() - t0)/bs)
-    finally: model.train(was_training)
+    g = torch.Generator().manual_seed(0)  # random images from a private generator: the global RNG is untouched
+    x, ts = torch.randn(bs, 3, img_size, img_size, generator=g).to(device), []
+    with eval_mode(model.to(device)), torch.inference_mode():  # a BatchNorm kept in eval stays in eval, and so on
+        for i in range(n_warmup + n_runs):
+            _sync(device); t0 = time.perf_counter(); model(x); _sync(device)
+            if i >= n_warmup: ts.append(1000*(time.perf_counter() - t0)/bs)
     n_params = sum(p.numel() for p in model.parameters())
     return dict(ms=float(np.median(ts)), ms_min=float(np.min(ts)), params_m=n_params/1e6, img_size=img_size, bs=bs,
                 device=str(device))
@@ -168,7 +167,9 @@ def pick_model(budget_ms:float, # time per image allowed, in milliseconds
               ) -> str:
     "The most accurate architecture (published top-1) whose measured time per image is within `budget_ms`"
     budget_ms = check_num(budget_ms, 'budget_ms', lo=0, lo_open=True)
+    img_size = check_int(img_size, 'img_size', lo=16)
     table = check_cols(timm_table() if table is None else table, ['arch', 'top1'], 'table')
+    table = table[table.top1.notna()]  # a missing top-1 is no published accuracy
     archs = list(table.arch) if archs is None else list(archs)
     unknown = [a for a in archs if a not in set(table.arch)]
     if unknown: raise ValueError(f"archs: {unknown} have no published accuracy in table")

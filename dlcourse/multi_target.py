@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .checks import check_int, check_num, check_frac, check_cols, check_labels
 from .data import check_paddy_folder
-from .training import eval_mode
+from .training import eval_mode, _device_of
 from .tta import DEFAULT_TFMS, tta as _tta
 
 # %% auto #0
@@ -45,7 +45,8 @@ def paddy_multi_dls(path, # a folder in the Paddy Doctor layout (train.csv, trai
     db = DataBlock(blocks=(ImageBlock,) + (CategoryBlock,)*len(targets), n_inp=1, get_x=get_x,
                    get_y=[ColReader(t) for t in targets], splitter=RandomSplitter(valid_pct, seed=seed),
                    item_tfms=Resize(size) if size else None, batch_tfms=Flip() if flip else None)
-    dls = db.dataloaders(df, bs=bs, num_workers=check_int(num_workers, 'num_workers', lo=0))
+    with torch.random.fork_rng(devices=[]):  # fastai's RandomSplitter calls torch.manual_seed: keep the caller's state
+        dls = db.dataloaders(df, bs=bs, num_workers=check_int(num_workers, 'num_workers', lo=0))
     dls.target_names = targets
     return dls
 
@@ -138,7 +139,7 @@ def _all_targets(dl, sizes:dict):
 
 def _plain_probs(model:nn.Module, batches) -> tuple:
     "Raw outputs and targets over one pass of `batches`"
-    dev, outs, targs = next(model.parameters()).device, [], []
+    dev, outs, targs = _device_of(model), [], []  # the CPU for a model without parameters
     for x, y in batches: outs.append(_plain(model(x.to(dev))).float().cpu()); targs.append(y)
     if not outs: raise ValueError("dl: expected at least one batch, got an empty loader")
     return torch.cat(outs), torch.cat(targs)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from .checks import check_cols, check_int, check_num, check_frac, check_one_of, check_labels
+from .checks import check_cols, check_int, check_num, check_frac, check_fracs, check_one_of, check_labels
 from .titanic import CAT_COLS, DUMMY_COLS, INDEP_COLS, prep_titanic  # pandas-only; re-exported from here
 _all_ = ['CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'prep_titanic']
 
@@ -31,6 +31,7 @@ def titanic_tensors(df:pd.DataFrame, # prepared by `prep_titanic`
     t_indep = torch.tensor(arr, dtype=torch.float32)
     nan_cols = [c for c, bad in zip(indep_cols, torch.isnan(t_indep).any(0).tolist()) if bad]
     if nan_cols: raise ValueError(f"df: NaN left in columns {nan_cols}; fill them first (prep_titanic does)")
+    if maxs is None and len(t_indep) == 0: raise ValueError("df is empty: expected rows (or pass the training maxs)")
     if maxs is None: maxs = t_indep.max(dim=0).values
     maxs = torch.as_tensor(maxs, dtype=torch.float32)
     if maxs.shape != (len(indep_cols),):
@@ -134,6 +135,14 @@ def _same_shape(preds, deps):
     if preds.shape != deps.shape:
         raise ValueError(f"preds {_shape(preds)} and deps {_shape(deps)}: expected the same shape")
 
+def _binary(deps):
+    "Check that `deps` are 0/1 targets, in any shape (a {1, 2} coding would be learnt as something else)"
+    check_labels(deps.reshape(-1), 'deps', 2)
+
+def _targets01(deps):
+    "Check that `deps` are in [0, 1]: 0/1, or soft targets in between, as binary cross-entropy allows"
+    check_fracs(deps, 'deps', 'targets', 'code them 0/1 (soft targets in between are fine)')
+
 def mae(preds:torch.Tensor, # predictions
         deps:torch.Tensor, # targets, the same shape as `preds`
        ) -> torch.Tensor:
@@ -142,11 +151,12 @@ def mae(preds:torch.Tensor, # predictions
     return torch.abs(preds-deps).mean()
 
 def bce(preds:torch.Tensor, # probabilities in (0, 1)
-        deps:torch.Tensor, # 0/1 targets, the same shape as `preds`
+        deps:torch.Tensor, # 0/1 targets (or soft ones in between), the same shape as `preds`
         eps:float=1e-7, # probabilities are clipped to [eps, 1-eps] so the log stays finite
        ) -> torch.Tensor:
     "Binary cross-entropy: the mean of -log(probability given to the right answer), computed in float32 or wider"
     _same_shape(preds, deps); eps = check_num(eps, 'eps', 0, 0.5, lo_open=True, hi_open=True)
+    check_fracs(preds, 'preds'); _targets01(deps)  # logits would be clipped to eps and 1-eps: a wrong loss
     dt = torch.promote_types(preds.dtype, torch.float32)  # in float16, 1-1e-7 rounds to 1 and log(1-p) is -inf
     p, y = preds.to(dt).clamp(eps, 1-eps), deps.to(dt)
     return -(y*torch.log(p) + (1-y)*torch.log(1-p)).mean()
@@ -157,7 +167,7 @@ def accuracy(preds:torch.Tensor, # predictions (any real numbers)
              thresh:float=0.5, # a prediction above `thresh` means "survived"
             ) -> float:
     "Fraction of rows where `preds > thresh` agrees with `deps`"
-    _same_shape(preds, deps)
+    _same_shape(preds, deps); _binary(deps)
     return ((preds > check_num(thresh, 'thresh')) == deps.bool()).float().mean().item()
 
 # %% ../nbs/03_sgd_titanic.ipynb #0faac23e

@@ -33,6 +33,7 @@ def nb_title(path) -> tuple[str, str]:
 def site_notebooks(nbs_dir) -> list[Path]:
     "The notebooks of `nbs_dir` in site order: `index.ipynb` first, then the others sorted (none starting `_` or `.`)"
     nbs = sorted(p for p in check_dir(nbs_dir, 'nbs_dir').glob('*.ipynb') if not p.name.startswith(('_', '.')))
+    if not nbs: raise FileNotFoundError(f"nbs_dir={str(nbs_dir)!r}: expected a folder of notebooks, found none")
     return sorted(nbs, key=lambda p: p.name != 'index.ipynb')
 
 def lesson_table(nbs_dir, # the folder of notebooks

@@ -8,7 +8,7 @@ import random, sys
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
-from .checks import check_int, check_num, check_frac, check_same_len, as_array
+from .checks import check_int, check_num, check_frac, check_same_len, check_ndim, as_array
 
 # %% auto #0
 __all__ = ['bootstrap_ci', 'accuracy', 'paired_bootstrap', 'seed_interval', 'compare_runs', 'n_to_detect', 'interval_sentence',
@@ -47,6 +47,7 @@ def accuracy(y, # true labels
             ) -> float:
     "Fraction of `pred` equal to `y` (2-D `pred` is reduced to labels by its argmax)"
     y, pred = as_array(y, 'y'), as_array(pred, 'pred')  # a nullable `y` with NA is refused, not counted as wrong
+    check_ndim(y, 'y', 1, '(items,): one label per item, not one-hot rows'); check_same_len(y=y, pred=pred)
     if y.dtype.kind == 'f' and np.isnan(y).any(): raise ValueError("y: expected no missing values, found NaN")
     if pred.ndim == 2 and y.ndim == 1: pred = pred.argmax(1)
     return float((pred == y).mean())
@@ -63,6 +64,7 @@ def paired_bootstrap(y, # true targets, one per row
     y, a, b = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
     n = check_same_len(y=y, pred_a=a, pred_b=b)
     if n == 0: raise ValueError("y: expected at least one row, got none")
+    if metric is None: check_ndim(y, 'y', 1, '(items,): one label per item, not one-hot rows')  # for accuracy
     for k, v in dict(y=y, pred_a=a, pred_b=b).items():
         if v.dtype.kind == 'f' and np.isnan(v).any(): raise ValueError(f"{k}: expected no NaN")
     conf, n_boot = check_frac(conf, 'conf', open_lo=True, open_hi=True), check_int(n_boot, 'n_boot')
@@ -159,10 +161,15 @@ def interval_sentence(diff:float, lo:float, hi:float, # a difference `a - b` and
                       min_diff:float=0.01, # the smallest difference worth detecting, if the estimate is smaller
                      ) -> str:
     "`a - b = diff [lo, hi]` and what that interval says, in words"
+    diff, lo, hi = check_num(diff, 'diff'), check_num(lo, 'lo'), check_num(hi, 'hi')
+    sd, min_diff = check_num(sd, 'sd', lo=0, none_ok=True), check_num(min_diff, 'min_diff', lo=0, lo_open=True)
+    if sd == 0 and lo != hi:  # no spread gives an interval of width zero: the sd is not the interval's
+        raise ValueError(f"sd=0: expected > 0 for an interval of width {hi - lo:.3g} (0 only when lo == hi)")
     s = f"{a} - {b}: {diff:+.3f} [{lo:+.3f}, {hi:+.3f}] over {unit}: "
     if lo > 0 or hi < 0: return s + f"the interval excludes zero: {a if diff > 0 else b} is better"
     s += "no difference detected at this size"
-    if not sd: return s
+    if sd is None: return s
+    if sd == 0: return s + f" (the two agree on every one of the {unit}: no size would show a difference)"
     d = max(abs(diff), min_diff)
     return s + f" (about {n_to_detect(d, sd)} {unit} would detect a difference of {d:.3f})"
 
@@ -173,5 +180,5 @@ def paired_verdict(y, pred_a, pred_b, # targets and two models' predictions on t
     "The paired-bootstrap accuracy difference of `a` minus `b` on the same rows, in words"
     diff, lo, hi = paired_bootstrap(y, pred_a, pred_b, **kwargs)
     y, pa, pb = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
-    sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1)
+    sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1) if len(y) > 1 else None  # one row: no spread
     return interval_sentence(diff, lo, hi, a, b, sd=sd, unit=f'{len(y)} rows')

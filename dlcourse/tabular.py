@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 import numpy as np
 import pandas as pd
-from .checks import (check_cols, check_frame, check_int, check_frac, check_one_of, check_labels,
+from .checks import (check_cols, check_frame, check_int, check_num, check_frac, check_one_of, check_labels,
                              check_same_len, as_array)
 from .stats import bootstrap_ci, paired_bootstrap
 from .titanic import TITANIC_CATS, TITANIC_CONTS, titanic_xs_y  # pandas-only; re-exported from here
@@ -27,7 +27,7 @@ def split_score(col:pd.Series, # one input column
     check_one_of(criterion, 'criterion', ('std', 'gini'))
     c, yv = as_array(col, 'col'), check_labels(y, 'y', 2).astype('float64')
     check_same_len(col=c, y=yv)
-    lhs = c <= split
+    lhs = c <= check_num(split, 'split')  # NaN would send every row right, inf every row left
     tot = 0.
     for side in (lhs, ~lhs):
         n = side.sum()
@@ -65,14 +65,14 @@ class BinarySplit:
         "Find the best split of `xs` for 0/1 targets `y` and each side's majority class; returns self"
         check_cols(xs, self.cols or [], 'xs', what=f'cols={self.cols!r}'); yv = check_labels(y, 'y', 2)
         self.col_, self.split_, self.score_ = best_split(xs[self.cols or list(xs.columns)], yv, self.criterion)
-        lhs = as_array(xs[self.col_], 'xs') <= self.split_
+        lhs = as_array(xs[self.col_], f'xs[{self.col_!r}]') <= self.split_
         self.left_, self.right_ = int(yv[lhs].mean() >= 0.5), int(yv[~lhs].mean() >= 0.5)
         return self
     def predict(self, xs:pd.DataFrame) -> np.ndarray:
         "The class of the side of the split each row of `xs` falls on"
         if not hasattr(self, 'col_'): raise ValueError("BinarySplit: call fit(xs, y) before predict(xs)")
         check_cols(xs, [self.col_], 'xs', what='the fitted split')
-        return np.where(as_array(xs[self.col_], 'xs') <= self.split_, self.left_, self.right_)
+        return np.where(as_array(xs[self.col_], f'xs[{self.col_!r}]') <= self.split_, self.left_, self.right_)
 
 # %% ../nbs/05_tabular_models.ipynb #29ac9872
 def _fit_predict(model, xs_train, y_train, xs_valid) -> tuple[np.ndarray, float]:
@@ -81,6 +81,16 @@ def _fit_predict(model, xs_train, y_train, xs_valid) -> tuple[np.ndarray, float]
     model.fit(xs_train, y_train)
     secs = time.perf_counter() - t0
     return np.asarray(model.predict(xs_valid)), secs
+
+def _check_split(xs_train, y_train, xs_valid, y_valid) -> tuple[np.ndarray, np.ndarray]:
+    "The training and validation labels as int arrays, once the frames, labels and lengths agree"
+    check_frame(xs_train, 'xs_train'); check_frame(xs_valid, 'xs_valid')
+    yt = check_labels(y_train, 'y_train')
+    if check_same_len(xs_train=xs_train, y_train=yt) == 0: raise ValueError("xs_train is empty: expected rows")
+    n = len(np.unique(yt))  # classes coded 0..n-1, each seen in training: {1, 2} is refused, not learned as 3 classes
+    yt, yv = check_labels(yt, 'y_train', n), check_labels(y_valid, 'y_valid', n)
+    if check_same_len(xs_valid=xs_valid, y_valid=yv) == 0: raise ValueError("xs_valid is empty: expected rows")
+    return yt, yv
 
 def compare_models(models:dict, # name -> (model with `fit(xs, y)` and `predict(xs)`, number of settings chosen by hand)
                    xs_train:pd.DataFrame, # training inputs
@@ -93,8 +103,8 @@ def compare_models(models:dict, # name -> (model with `fit(xs, y)` and `predict(
                   ) -> pd.DataFrame:
     "Fit each model on the same rows: validation accuracy, its paired difference from `baseline`, fit seconds"
     if not models: raise ValueError("models: expected at least one name -> (model, n_settings) entry")
-    check_same_len(xs_valid=xs_valid, y_valid=y_valid)
-    n_boot, ci, yv = check_int(n_boot, 'n_boot'), check_frac(ci, 'ci', True, True), as_array(y_valid, 'y_valid')
+    yv = _check_split(xs_train, y_train, xs_valid, y_valid)[1]
+    n_boot, ci = check_int(n_boot, 'n_boot'), check_frac(ci, 'ci', True, True)
     baseline = check_one_of(baseline, 'baseline', list(models)) if baseline is not None else next(iter(models))
     preds, rows = {}, {}
     for name, entry in models.items():
@@ -119,8 +129,7 @@ def error_by_trees(model, # an unfitted scikit-learn forest (grown with `warm_st
                   ) -> pd.Series:
     "Validation error after each number of trees in `n_trees`, growing one copy of `model` tree by tree"
     from sklearn.base import clone  # this module stays light: scikit-learn only when asked
-    ns, yv = sorted({check_int(n, 'n_trees') for n in n_trees}), as_array(y_valid, 'y_valid')
-    check_same_len(xs_valid=xs_valid, y_valid=yv)
+    ns, yv = sorted({check_int(n, 'n_trees') for n in n_trees}), _check_split(xs_train, y_train, xs_valid, y_valid)[1]
     if not (hasattr(model, 'staged_predict') or 'warm_start' in getattr(model, 'get_params', dict)()):
         raise ValueError(f"model: expected a forest (warm_start) or boosting (staged_predict), "
                          f"got {type(model).__name__}")
@@ -147,6 +156,7 @@ def forest_importance(model, # a fitted scikit-learn model with `feature_importa
     check_frame(xs_valid, 'xs_valid')
     n_repeats, seed = check_int(n_repeats, 'n_repeats'), check_int(seed, 'seed', lo=0)
     if check_same_len(xs_valid=xs_valid, y_valid=y_valid) == 0: raise ValueError("xs_valid is empty: expected rows")
+    check_labels(y_valid, 'y_valid', len(model.classes_) if hasattr(model, 'classes_') else None)
     cols = list(getattr(model, 'feature_names_in_', xs_valid.columns))
     if cols != list(xs_valid.columns):
         raise ValueError(f"xs_valid: expected the training columns {cols}, got {list(xs_valid.columns)}")

@@ -48,6 +48,7 @@ def title(names:pd.Series, # the `Name` column, 'Surname, Title. Given names'
     if n_na: raise ValueError(f"names: expected every passenger to have a name, {n_na} missing")
     bad = names[~names.str.contains(', ', regex=False)]
     if len(bad): raise ValueError(f"names: expected 'Surname, Title. Given names', got e.g. {bad.iloc[0]!r}")
+    if names.empty: return pd.Series(index=names.index, dtype=object)  # no rows: no column 1 to take below
     t = names.str.split(', ', expand=True)[1].str.split('.', expand=True)[0]
     return t.where(t.isin(TITLES))
 

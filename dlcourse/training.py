@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
-from .checks import check_int, check_num, check_frac, check_one_of, check_labels, check_same_len, as_array
+from .checks import (check_int, check_num, check_frac, check_one_of, check_labels, check_probs, check_same_len,
+                             as_array)
 from .data import synth_paddy
 from .device import default_device
 
@@ -164,6 +165,12 @@ def _bar(it, progress:bool):
     "A fastprogress bar over `it` if `progress`, except under nbdev-test (`IN_TEST`): stored outputs stay clean"
     return progress_bar(it, leave=False) if progress and not os.environ.get('IN_TEST') else it
 
+def _check_ce_targets(loss_func, out, y, name:str):
+    "For cross-entropy: class labels below the number of outputs `out` has, or rows of probabilities as wide"
+    if out.ndim != 2 or not (loss_func is F.cross_entropy or isinstance(loss_func, nn.CrossEntropyLoss)): return
+    if torch.is_tensor(y) and y.is_floating_point() and y.ndim == 2 and y.shape[1] == out.shape[1]: check_probs(y, name)
+    else: check_labels(y, name, out.shape[1])  # label 2 for a 2-output model: an IndexError deep inside torch
+
 def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -> float:
     "One shuffled pass, batch i at rate `peak*lrs[i]` per group; returns the mean training loss per row"
     idx, tot = torch.randperm(len(x), generator=gen), 0.
@@ -173,7 +180,9 @@ def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -
             if torch.rand(1, generator=gen) < .5: xb = xb.flip(-1)
             if torch.rand(1, generator=gen) < .5: xb = xb.flip(-2)
         for pg, pk in zip(opt.param_groups, peaks): pg['lr'] = pk*lrs[i]
-        loss = loss_func(model(xb.to(device)), yb.to(device))
+        out = model(xb.to(device))
+        if i == 0: _check_ce_targets(loss_func, out, y, 'y')  # every label, once per epoch
+        loss = loss_func(out, yb.to(device))
         opt.zero_grad(); loss.backward(); opt.step()
         tot += loss.item()*(e - s)
     return tot/len(x)

@@ -308,11 +308,11 @@ READERS = {  # helper -> call on a folder the learner passes
     'data.titanic': lambda p: mod('data').titanic(p),
     'data.weather': lambda p: mod('data').weather(p),
     'cli.lesson_notebooks': lambda p: mod('cli').lesson_notebooks(p, ['00_checks']),
+    'site.lesson_table': lambda p: mod('site').lesson_table(p),
     'device.write_atomic': lambda p: mod('device').write_atomic(p, b'new bytes'),
 }
 
-FOREIGN = [(h, w) for h in READERS for w in ('a file', 'a folder of my own files')
-           if (h, w) != ('cli.lesson_notebooks', 'a folder of my own files')]  # no notebooks there: tools/fuzz.py
+FOREIGN = [(h, w) for h in READERS for w in ('a file', 'a folder of my own files')]
 
 @pytest.mark.parametrize('helper,where', FOREIGN)
 def test_foreign_folders_and_files(helper, where, tmp_path):

@@ -88,6 +88,7 @@ def cnn(n_out=2):
 def lin(i=3, o=2): seed(); return nn.Linear(i, o)
 def flat(n=8, d=3): seed(); return torch.randn(n, d)
 def loader(*ts, bs=4): return DataLoader(TensorDataset(*ts), batch_size=bs, shuffle=False)
+def unif(n=6): seed(); return torch.rand(n)  # seeded: the base call and each case see the same values
 def probs(n=8, k=3): seed(); return torch.softmax(torch.randn(n, k), 1)
 def events():
     return pd.DataFrame(dict(date=pd.date_range('2020-01-01', periods=8), g=[0, 1]*4, e=[0, 1, 0, 0, 1, 0, 0, 1]))
@@ -122,6 +123,7 @@ class Base:
     trains: bool = False
     eval_dl: bool = False
     zero_ok: tuple = ()      # counts for which 0 is documented as valid
+    signed: tuple = ()       # numbers that may be negative here (a cut-off on values), though their name is a rate's
 
 def shape_cmp(a, b): return type(a) is type(b) and getattr(a, 'shape', None) == getattr(b, 'shape', None)
 def cols_cmp(a, b): return list(a.columns) == list(b.columns) and len(a) == len(b)
@@ -151,16 +153,18 @@ BASE = {
                                                                          n_classes=2)), only=('y', 'n_classes')),
     'checks.check_probs': Base(lambda: (M('checks').check_probs, dict(p=probs().numpy(), name='p')),
                                kinds=dict(p='probs'), only=('p',)),
+    'checks.check_fracs': Base(lambda: (M('checks').check_fracs, dict(p=unif(), name='p')), kinds=dict(p='probs1'),
+                               only=('p',)),
     'checks.check_reiterable': Base(lambda: (M('checks').check_reiterable, dict(dl=[1, 2])), only=()),
     'checks.is_shuffled': Base(lambda: (M('checks').is_shuffled, dict(dl=loader(flat(), labels()))), only=()),
     'checks.check_dir': Base(lambda: (M('checks').check_dir, dict(path=tmpdir('dir'))), only=()),
     # cleaning
     'cleaning.item_losses': Base(lambda: (M('cleaning').item_losses, dict(probs=probs(), targs=labels(8, 3)))),
     'cleaning.oof_probs': Base(lambda: (M('cleaning').oof_probs, dict(
-        x=flat(16), y=labels(16), make_model=lambda: lin(), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
+        x=flat(16), y=labels(16), make_model=lambda: nn.Linear(3, 2), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
         progress=False)), trains=True),
     'cleaning.oof_logits': Base(lambda: (M('cleaning').oof_logits, dict(
-        x=flat(16), y=labels(16), make_model=lambda: lin(), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
+        x=flat(16), y=labels(16), make_model=lambda: nn.Linear(3, 2), n_folds=2, seed=0, epochs=1, bs=8, flip=False,
         progress=False)), trains=True),
     'cleaning.label_errors': Base(lambda: (M('cleaning').label_errors, dict(
         df=pd.DataFrame(dict(image_id=list('abcd'), label=list('xyzx'))), truth=dict(a='x', b='z', c='z', d='y')))),
@@ -286,12 +290,12 @@ BASE = {
     'sgd.init_linear': Base(f('sgd', 'init_linear', n_coeff=12)),
     'sgd.linear_preds': Base(lambda: (M('sgd').linear_preds, dict(zip(('coeffs', 'indeps'), sgd_xy())))),
     'sgd.sigmoid_preds': Base(lambda: (M('sgd').sigmoid_preds, dict(zip(('coeffs', 'indeps'), sgd_xy())))),
-    'sgd.mae': Base(lambda: (M('sgd').mae, dict(preds=torch.rand(6), deps=torch.tensor([0., 1.]*3))),
+    'sgd.mae': Base(lambda: (M('sgd').mae, dict(preds=unif(6), deps=torch.tensor([0., 1.]*3))),
                     kinds=dict(deps='real')),
-    'sgd.bce': Base(lambda: (M('sgd').bce, dict(preds=torch.rand(6), deps=torch.tensor([0., 1.]*3))),
+    'sgd.bce': Base(lambda: (M('sgd').bce, dict(preds=unif(6), deps=torch.tensor([0., 1.]*3))),
                     kinds=dict(preds='probs1', deps='binary')),
-    'sgd.accuracy': Base(lambda: (M('sgd').accuracy, dict(preds=torch.rand(6), deps=torch.tensor([0., 1.]*3))),
-                         kinds=dict(deps='binary')),  # preds: any real numbers (documented)
+    'sgd.accuracy': Base(lambda: (M('sgd').accuracy, dict(preds=unif(6), deps=torch.tensor([0., 1.]*3))),
+                         kinds=dict(deps='binary'), signed=('thresh',)),  # preds: any real numbers (documented), so thresh too
     'sgd.update_coeffs': Base(lambda: (M('sgd').update_coeffs, dict(coeffs=coeffs_with_grad(), lr=0.1))),
     'sgd.train_model': Base(lambda: (M('sgd').train_model, dict(
         preds_fn=M('sgd').linear_preds, coeffs=M('sgd').init_linear(12), indeps=tt()[0][:64], deps=tt()[1][:64],
@@ -549,7 +553,7 @@ class Case:
     timeout: float | None = None       # seconds, when the default per-case timeout is too short
 
 COUNT_ZERO_OK = ('seed', 'rank', 'warmup', 'n_warmup', 'freeze_epochs', 'n_test', 'lr_diff', 'dx', 'dy', 'v')
-SIGNED = {'dx', 'dy', 'lo', 'hi', 'c'}
+SIGNED = ('dx', 'dy', 'lo', 'hi', 'c', 'split')  # split: split_score's cut-off on a column's values, not a fraction
 RATE = re.compile(r'(^|_)(lr|lrs|rate|pct|eps|conf|ci|div|wd|noise|timeout|budget|mult|power|sd|thresh|beta|'
                   r'max|start|end|frac|split|period)(_|$)|^lr|^v$')
 RATE_ZERO = re.compile(r'(^|_)(lr|rate|timeout|budget|div|sd|period|power|conf|ci|max)(_|$)|^lr')
@@ -678,7 +682,7 @@ def derive(helper, base: Base):
             if p not in NO_NAN:
                 add('bad rates', f'{p}=nan', p, 'error', lambda v: float('nan'))
                 add('bad rates', f'{p}=inf', p, 'error', lambda v: float('inf'))
-            if RATE.search(p) and p not in SIGNED:
+            if RATE.search(p) and p not in SIGNED + base.signed:
                 add('bad rates', f'{p}=-{abs(v) or 1}', p, 'error', lambda v: -(abs(v) or 1.))
                 if RATE_ZERO.search(p) and v != 0: add('bad rates', f'{p}=0', p, 'error', lambda v: 0.)
         elif k == 'frame':
