@@ -81,6 +81,8 @@ def differs(expected, # what the reference returned
             atol:float=1e-8, # absolute tolerance for numbers
            ) -> str|None:
     "None if `got` matches `expected` (numbers within tolerance, NaN equal to NaN), else what differs, in words"
+    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
+    rtol, atol = check_num(rtol, 'rtol', lo=0), check_num(atol, 'atol', lo=0)
     if expected is None or isinstance(expected, (str, bytes)):
         return None if got == expected else f'expected {_short(expected)}, got {_short(got)}'
     if type(expected).__name__ == 'DataFrame':
@@ -137,7 +139,8 @@ def call_limited(f:Callable, # the function to call
                  seconds:float=5.0, # how long it may run
                 ):
     "`f(*args, **kwargs)`, or `TooSlow` after `seconds`: a timer signal on the main thread, else a watched thread"
-    kwargs = kwargs or {}
+    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
+    kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
     if threading.current_thread() is threading.main_thread() and hasattr(signal, 'setitimer'):
         old = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)

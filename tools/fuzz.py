@@ -399,9 +399,29 @@ BASE = {
     'tta.tta_table': Base(lambda: (M('tta').tta_table, dict(model=cnn(), dl=loader(imgs(), labels()), n_boot=50)),
                           eval_dl=True, cmp=lambda a, b: np.allclose(a['error'].astype(float),
                                                                      b['error'].astype(float))),
+    # exercises (the checker; the banks' reference solutions are skipped below)
+    'exercises.is_blank': Base(f('exercises', 'is_blank', answer='an answer')),  # any object at all
+    'exercises.differs': Base(f('exercises', 'differs', expected=[1.0, 2.0], got=[1.0, 2.5])),
+    'exercises.call_limited': Base(f('exercises', 'call_limited', f=sum, args=([1, 2],), seconds=2.0)),
+    'exercises.their_traceback': Base(f('exercises', 'their_traceback', e=ValueError('x'))),
+    'exercises.verdict': Base(lambda: (M('exercises').verdict, dict(ex=M('exercises').lesson('06_dates').q1,
+                                                                    answer=lambda dates: dates))),
+    'exercises.lesson': Base(f('exercises', 'lesson', name='06_dates'), cmp=lambda a, b: len(a) == len(b)),
+    'exercises.banks': Base(f('exercises', 'banks')),
+    'exercises.progress_path': Base(f('exercises', 'progress_path')),
+    'exercises.load_progress': Base(lambda: (M('exercises').load_progress, dict(path=tmpdir('p')/'progress.json')),
+                                    only=()),  # a missing file is no progress yet: {} is the answer
+    'exercises.status': Base(lambda: (M('exercises').status, dict(ex=M('exercises').lesson('06_dates').q1,
+                                                                  progress={}))),
+    'exercises.progress_table': Base(f('exercises', 'progress_table', progress={})),
+    'exercises.show_progress': Base(f('exercises', 'show_progress', progress={})),
 }
 
 SKIP = {
+    'exercises.Case': 'a case container', 'exercises.TooSlow': 'an exception class',
+    'exercises.Exercise': 'an exercise container (its banks test every one)',
+    'exercises.LessonExercises': 'a list of exercises', 'exercises.all': 'imports every bank (tests/test_exercises.py)',
+    'exercises.record': 'writes the progress file (tests/test_exercises.py kills it mid-write)',
     'accumulation.step_peak_memory': 'starts a child process per measurement',
     'accumulation.memory_table': 'starts a child process per measurement',
     'cli.execute_notebook': 'executes a notebook', 'cli.notebook_html': 'renders a notebook',
@@ -1060,8 +1080,12 @@ def moved(h):
         if n2 == name and m2 != mod and getattr(importlib.import_module(f'dlcourse.{m2}'), name, None) is obj: return b
 
 def public_helpers(modules):
+    "Every public function and class of `modules`; a bank's reference solutions (`exercises_*`) go to SKIP"
     out = []
     for m in modules:
+        if m.startswith('exercises_'):
+            for n in getattr(importlib.import_module(f'dlcourse.{m}'), '__all__', []):
+                SKIP[f'{m}.{n}'] = "an exercise's reference solution (its bank checks it with an oracle and wrong answers)"
         mod = importlib.import_module(f'dlcourse.{m}')
         for n in getattr(mod, '__all__', []):
             o = getattr(mod, n, None)
