@@ -437,6 +437,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'dlcourse.site._api_html': ('site.html#_api_html', 'dlcourse/site.py'),
                                'dlcourse.site._arg_rows': ('site.html#_arg_rows', 'dlcourse/site.py'),
                                'dlcourse.site._cell': ('site.html#_cell', 'dlcourse/site.py'),
+                               'dlcourse.site._clean_magics': ('site.html#_clean_magics', 'dlcourse/site.py'),
                                'dlcourse.site._copy_linked': ('site.html#_copy_linked', 'dlcourse/site.py'),
                                'dlcourse.site._doc_names': ('site.html#_doc_names', 'dlcourse/site.py'),
                                'dlcourse.site._exporter': ('site.html#_exporter', 'dlcourse/site.py'),

@@ -14,7 +14,8 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from fastcore.nbio import read_nb
 from fastcore.docments import docments
 from nbdev.process import NBProcessor
-from nbdev.processors import populate_language, strip_ansi, hide_line, rm_header_dash, hide_, clean_magics
+from nbdev.config import get_config
+from nbdev.processors import populate_language, strip_ansi, hide_line, rm_header_dash, hide_, _def_strip_magics
 from nbdev.frontmatter import FrontmatterProc
 from .checks import check_dir
 
@@ -55,11 +56,19 @@ def _doc_names(src:str) -> list[str]:
     return [o.name for o in tree.body
             if isinstance(o, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not o.name.startswith('_')]
 
+def _clean_magics():
+    "nbdev's `clean_magics` processor with the `strip_magics` setting read once, not once per cell"
+    mm = str(get_config().get('strip_magics', _def_strip_magics)).split()
+    pat = re.compile(rf"^\s*({'|'.join(re.escape(m) for m in mm)})\b.*", re.MULTILINE) if mm else None
+    def clean(cell):
+        if pat is not None and cell.cell_type == 'code': cell.source = pat.sub('', cell.source).strip()
+    return clean
+
 def proc_nb(path) -> tuple:
     "Notebook `path` processed by nbdev (front matter, `#| hide` cells and directive lines removed), module, exports"
     nb = read_nb(path)
     NBProcessor(nb=nb, procs=[FrontmatterProc, populate_language, strip_ansi, hide_line, rm_header_dash, hide_,
-                              clean_magics], rm_directives=True).process()
+                              _clean_magics()], rm_directives=True).process()
     code = [c for c in nb.cells if 'source' in c and c.cell_type == 'code']
     mod = next((str(c.directives_['default_exp']).strip() for c in code if 'default_exp' in c.directives_), None)
     exports = [(c.idx_, _doc_names(c.source)) for c in code if {'export', 'exports'} & set(c.directives_)]

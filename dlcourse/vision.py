@@ -239,6 +239,7 @@ def pretrained_paddy(arch:str='tf_efficientnet_lite0', # a timm architecture; of
         if cached_file_ok(fn, settings=s):
             with _globally_seeded(s['seed']): model = create_timm_model(arch, num_classes=len(DISEASES))
             model.load_state_dict(torch.load(fn, map_location='cpu', weights_only=True))
+            model = model.to(memory_format=torch.channels_last)  # as a freshly trained one: about 1/3 faster on a CPU
             return model.eval(), dict(json.loads(Path(f'{fn}.json').read_text())['info'], cached=True, file=fn)
         model, info = _fine_tune_paddy(s, progress)
         buf = io.BytesIO(); torch.save(model.state_dict(), buf)

@@ -28,9 +28,16 @@ def _run(args: list, timeout: float) -> subprocess.CompletedProcess:
 
 def dump_dom(url: str, budget_ms: int = 8000, timeout: float = 60) -> str:
     "The page's DOM after its scripts ran (up to `budget_ms` of virtual time)"
-    r = _run(_args(budget_ms) + ['--dump-dom', url], timeout)
+    return dump_dom_and_errors(url, budget_ms, timeout)[0]
+
+# What Chromium logs when a page's script throws (`--enable-logging=stderr`): the console line of the exception
+_UNCAUGHT = re.compile(r':CONSOLE[:(]\d*\)?\] "(Uncaught[^"]*)"(?:, source: (\S*))?')
+
+def dump_dom_and_errors(url: str, budget_ms: int = 8000, timeout: float = 60) -> tuple[str, list]:
+    "The page's DOM after its scripts ran, and the JavaScript exceptions its scripts left uncaught"
+    r = _run(_args(budget_ms) + ['--enable-logging=stderr', '--v=0', '--dump-dom', url], timeout)
     if r.returncode != 0 or not r.stdout.strip(): raise RuntimeError(f'chromium failed on {url}: {r.stderr[-2000:]}')
-    return r.stdout
+    return r.stdout, [' at '.join(filter(None, m.groups())) for m in _UNCAUGHT.finditer(r.stderr)]
 
 def screenshot(url: str, dest: Path, size=(1280, 900), budget_ms: int = 8000, timeout: float = 60) -> Path:
     "A PNG of the page at `url` in a `size` window"

@@ -3,8 +3,10 @@ to anything but this machine (loopback, Unix sockets), and logs every attempt to
 
 Used by `tests/` (pytest and the fresh processes it starts) and by `.ci/run` around `nbdev-test`, so the suite
 proves it needs no network: a hidden download fails loudly instead of silently working on a connected machine.
+
+It also spares every such process one import that costs time and does nothing here (see the end of this file).
 """
-import os, socket, ipaddress
+import os, sys, socket, ipaddress
 
 class NetworkBlocked(RuntimeError):
     "A network connection was attempted under the dlcourse network guard"
@@ -38,3 +40,10 @@ def install():
     socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo = _guarded_connect, _guarded_connect_ex, _guarded_getaddrinfo
 
 if os.environ.get('DLCOURSE_NETGUARD', '1') != '0': install()
+
+# Not network, but loaded by the same processes: jsonschema, which nbformat imports (and so nbconvert, `dlcourse run`,
+# `dlcourse docs`, the lessons that call them), imports the optional `rfc3987_syntax` for its "iri" format check, and
+# that module builds an Earley parser when imported: about 2.5 s of CPU in each of a dozen processes of the suite. No
+# schema used here has an "iri" format (nbformat validates without format checks). Marked missing, the module is
+# skipped by jsonschema exactly as where it is not installed.
+sys.modules.setdefault('rfc3987_syntax', None)
