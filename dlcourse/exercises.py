@@ -230,13 +230,13 @@ def _wrong_kind(ex:Exercise, answer) -> str|None:
     return None
 
 def _snapshot(x):
-    "A copy of what `x` holds, to tell later whether it was changed in place (None: an object we cannot copy)"
+    "A copy of what `x` holds (for a model, also its modes and frozen parameters), to tell whether it changed"
     if isinstance(x, (list, tuple)): return [_snapshot(v) for v in x]
     if isinstance(x, dict): return {k: _snapshot(v) for k, v in x.items()}
     if isinstance(x, (int, float, complex, str, bytes, type(None))): return x
-    if hasattr(x, 'state_dict') and hasattr(x, 'modules'):  # a torch model: its weights and every module's mode
+    if hasattr(x, 'state_dict') and hasattr(x, 'modules'):  # a torch model: weights, modes, what is frozen
         return dict(weights={k: v.detach().clone() for k, v in x.state_dict().items()},
-                    modes=[m.training for m in x.modules()])
+                    modes=[m.training for m in x.modules()], trainable=[p.requires_grad for p in x.parameters()])
     if hasattr(x, 'detach') and hasattr(x, 'clone'): return x.detach().clone()  # a tensor
     if hasattr(x, 'copy') and hasattr(x, 'shape'): return x.copy()  # an array, Series or DataFrame (deep)
     return None
