@@ -5,6 +5,7 @@ and uneven micro-batches), since each torchrun launch costs a few seconds of pro
 """
 import os
 from pathlib import Path
+import pytest
 import torch.nn.functional as F
 from dlcourse.distributed import ddp_launch, ddp_grads, big_batch_grads, toy_problem
 
@@ -16,6 +17,7 @@ def grads_per_micro_bs(rank, world_size, micro_bss):
 
 def max_diff(a, b): return max(float((a[k] - b[k]).abs().max()) for k in b)
 
+@pytest.mark.costly(cpu_s=20)
 def test_ddp_equals_big_batch(monkeypatch):
     # the torchrun children import this file as `test_ddp`
     here = str(Path(__file__).resolve().parent)
