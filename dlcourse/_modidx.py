@@ -118,6 +118,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'dlcourse.distributed.big_batch_grads': ( 'distributed.html#big_batch_grads',
                                                                                 'dlcourse/distributed.py'),
                                       'dlcourse.distributed.ddp_grads': ('distributed.html#ddp_grads', 'dlcourse/distributed.py'),
+                                      'dlcourse.distributed.ddp_grads_sweep': ( 'distributed.html#ddp_grads_sweep',
+                                                                                'dlcourse/distributed.py'),
                                       'dlcourse.distributed.ddp_launch': ('distributed.html#ddp_launch', 'dlcourse/distributed.py'),
                                       'dlcourse.distributed.toy_problem': ('distributed.html#toy_problem', 'dlcourse/distributed.py')},
             'dlcourse.exercises': { 'dlcourse.exercises.Case': ('exercises.html#case', 'dlcourse/exercises.py'),

@@ -14,7 +14,7 @@ from .checks import check_int
 from .training import simple_cnn
 
 # %% auto #0
-__all__ = ['toy_problem', 'big_batch_grads', 'ddp_grads', 'ddp_launch']
+__all__ = ['toy_problem', 'big_batch_grads', 'ddp_grads', 'ddp_grads_sweep', 'ddp_launch']
 
 # %% ../nbs/08a_distributed.ipynb #1536dedf
 def toy_problem(n:int=64, # number of samples
@@ -56,6 +56,14 @@ def ddp_grads(rank:int, # this process's rank (0..world_size-1), given by `ddp_l
         ctx = ddp.no_sync() if i < len(chunks) - 1 else contextlib.nullcontext()  # all-reduce once, at the end
         with ctx: acc_backward(ddp, xb, yb, F.cross_entropy, len(ys))
     return {k: p.grad.clone() for k, p in model.named_parameters()}
+
+def ddp_grads_sweep(rank:int, # as in `ddp_grads`
+                    world_size:int, # as in `ddp_grads`
+                    micro_bss:list, # micro-batch sizes, each tried in turn in the same process group
+                    **kwargs, # passed on to `ddp_grads` (`n=`, `seed=`)
+                   ) -> dict:
+    "`ddp_grads` for each micro-batch size of `micro_bss`, as {micro_bs: grads}: one launch instead of one each"
+    return {mb: ddp_grads(rank, world_size, micro_bs=mb, **kwargs) for mb in micro_bss}
 
 # %% ../nbs/08a_distributed.ipynb #79241069
 _WORKER = '''

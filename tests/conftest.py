@@ -15,6 +15,18 @@ def fresh_env(**extra) -> dict:
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'costly(cpu_s): a slow test and its rough cost in CPU seconds; started first')
+
+def pytest_collection_modifyitems(items):
+    """The `costly` tests first, costliest first: with pytest-xdist handing out tests one at a time (tools/test.sh:
+    `-n 2 --maxschedchunk 1`), the two workers then end together, instead of one idling while the other runs a slow
+    test that happened to come last (the site test, 40 s, used to)"""
+    def cost(item):
+        m = item.get_closest_marker('costly')
+        return -m.kwargs.get('cpu_s', 1) if m else 0
+    items.sort(key=cost)  # stable: the rest keep pytest's order
+
 @pytest.fixture(autouse=True)
 def _no_network(tmp_path, monkeypatch):
     "Fail any test that attempts a non-local network connection, even if the code swallowed the error"

@@ -29,6 +29,7 @@ def outputs(nb_path) -> list[str]:
 
 # fastai's import warns about torch.jit (harmless here; the lessons filter it the same way)
 @pytest.mark.filterwarnings('ignore:`torch.jit.script` is deprecated:FutureWarning')
+@pytest.mark.costly(cpu_s=9)
 def test_lesson_twice_gives_identical_outputs(tmp_path, cache_dir):
     runs = []
     for i in range(2):

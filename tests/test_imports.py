@@ -8,6 +8,7 @@ torch already: which heavy packages (torch, fastai) each import pulls in. It imp
 ones first, and records what each one added to `sys.modules`.
 """
 import json, subprocess, sys
+import pytest
 from pyflakes.api import checkPath
 from pyflakes.reporter import Reporter
 from conftest import ROOT, fresh_env
@@ -26,6 +27,7 @@ def probe() -> dict:
     assert r.returncode == 0, r.stderr[-3000:]
     return {row['module'].split('.')[-1]: row for row in json.loads(r.stdout)}
 
+@pytest.mark.costly(cpu_s=10)
 def test_fresh_imports():
     "One test, so that one process does all the importing (pytest-xdist would run a shared fixture once per worker)"
     rows = probe()

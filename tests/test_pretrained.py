@@ -1,7 +1,7 @@
 """ImageNet weights with no network: a fresh process with an empty cache gets the ImageNet EfficientNet-Lite0 through
 `create_timm_model` and names a photo with `dlcourse.vision`; a damaged cached file is rebuilt."""
 import subprocess, sys, time
-import torch
+import pytest, torch
 from conftest import ROOT, fresh_env
 
 CHINA_TOP1 = 698  # ImageNet's 'palace': what the model sees in scikit-learn's china.jpg
@@ -30,6 +30,7 @@ def _fresh_lite0_check():
     import sys
     assert 'fastai' not in sys.modules, 'dlcourse.vision imports fastai only inside paddy_vision_learner'
 
+@pytest.mark.costly(cpu_s=11)
 def test_fresh_process_offline_gets_imagenet_lite0(cache_dir):
     t0 = time.time()
     env = fresh_env(DLCOURSE_CACHE=cache_dir)

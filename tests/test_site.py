@@ -112,6 +112,7 @@ def take_screenshot(site, tmp_path):
     browser.keep_screenshot(p, 'site-lesson.png')
 
 # One test, so that pytest-xdist's two workers don't each build the site.
+@pytest.mark.costly(cpu_s=28)
 def test_site_offline(tmp_path):
     site = build(tmp_path/'_docs')
     pages = check_pages(site)

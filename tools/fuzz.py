@@ -216,7 +216,7 @@ BASE = {
     'device.record_sha256': Base(lambda: (M('device').record_sha256, dict(path=a_file())), kinds=dict(path='file')),
     'device.create_timm_model': Base(f('device', 'create_timm_model', arch='resnet18'), kinds=dict(checkpoint='file')),
     'device.model_stats': Base(lambda: (M('device').model_stats, dict(model=timm_tiny()))),
-    # distributed (ddp_grads/ddp_launch need a process group: skipped)
+    # distributed (ddp_grads, ddp_grads_sweep and ddp_launch need a process group: skipped)
     'distributed.toy_problem': Base(f('distributed', 'toy_problem', n=8, size=4), cmp=lambda a, b: same(a[1:], b[1:])),
     'distributed.big_batch_grads': Base(f('distributed', 'big_batch_grads', n=8)),
     # frameworks
@@ -431,6 +431,7 @@ SKIP = {
     'device.lite_key': 'weight-conversion internals', 'device.convert_lite_weights': 'weight-conversion internals',
     'device.PretrainedUnavailable': 'an exception class',
     'distributed.ddp_grads': 'needs a process group', 'distributed.ddp_launch': 'starts processes',
+    'distributed.ddp_grads_sweep': 'needs a process group',
     'frameworks.captured_graphs': 'torch.compile (seconds per call)',
     'pytorch_basics.compare_compiled': 'torch.compile (seconds per call)',
     'lr_finder.LRFindResult': 'a result container', 'lr_finder.LRTask': 'a task container',

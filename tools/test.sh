@@ -48,7 +48,7 @@ rm -f "$errlog"
 echo "== pytest (2 processes; the 10 slowest tests listed)"
 junit=$(mktemp)
 t2=$(date +%s)
-$B/python -m pytest -q -p no:cacheprovider -n 2 --durations=10 --junitxml="$junit" tests
+$B/python -m pytest -q -p no:cacheprovider -n 2 --maxschedchunk 1 --durations=10 --junitxml="$junit" tests
 prc=$?
 t3=$(date +%s)
 pf=0
