@@ -334,7 +334,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'dlcourse/exercises_transfer.py'),
                                              'dlcourse.exercises_transfer._split_heads_cases': ( 'exercises_transfer.html#_split_heads_cases',
                                                                                                  'dlcourse/exercises_transfer.py'),
-                                             'dlcourse.exercises_transfer._tiny_nets': ( 'exercises_transfer.html#_tiny_nets',
+                                             'dlcourse.exercises_transfer._timm_like': ( 'exercises_transfer.html#_timm_like',
                                                                                          'dlcourse/exercises_transfer.py'),
                                              'dlcourse.exercises_transfer._top_losses_cases': ( 'exercises_transfer.html#_top_losses_cases',
                                                                                                 'dlcourse/exercises_transfer.py'),
