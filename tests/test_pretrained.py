@@ -10,7 +10,8 @@ def _fresh_lite0_check():
     "Run in a child process: offline, empty cache; the model has the shipped weights and names the photo"
     import numpy as np
     from PIL import Image
-    from sklearn.datasets import load_sample_images
+    import importlib.util
+    from pathlib import Path
     from timm.data import resolve_data_config, create_transform
     from dlcourse.device import create_timm_model, shipped_weights, hub_reachable
     from dlcourse.vision import image_tensor, top_k_names
@@ -19,8 +20,9 @@ def _fresh_lite0_check():
     src = torch.load(shipped_weights('tf_efficientnet_lite0'), weights_only=True)
     assert torch.equal(m.classifier.bias, src['_fc.bias']) and torch.equal(m.conv_stem.weight, src['_conv_stem.weight'])
     tfm = create_transform(**resolve_data_config({}, model=m))  # timm's own preprocessing, the model's own stats
-    ims = load_sample_images()
-    china = Image.fromarray(ims.images[[n.endswith('china.jpg') for n in ims.filenames].index(True)])
+    # the photo from scikit-learn's package folder, as `load_sample_images` reads it (importing sklearn costs 2 s)
+    sk = Path(importlib.util.find_spec('sklearn').submodule_search_locations[0])
+    china = Image.open(sk/'datasets'/'images'/'china.jpg').convert('RGB')
     with torch.no_grad(): top = int(m(tfm(china)[None]).argmax())
     assert top == CHINA_TOP1, top
     x = image_tensor(np.asarray(china), m)  # our preprocessing: the same tensor as timm's, the same answer
