@@ -3,7 +3,8 @@
 
 Markdown cells are copied; code cells are left out; a `<!-- lessons -->` marker becomes the table of lessons, built
 from each notebook's title and subtitle; a `<!-- bench -->` marker becomes bench/latest.md, the latest table from
-`make bench` (bench/run.py, which renders README.md again after measuring). `--check` exits 1 if README.md is stale.
+`make bench` (bench/run.py, which renders README.md again after measuring), and a `<!-- slow -->` marker becomes
+bench/slow.md, the latest run of every slow cell (`make slow`, tools/slow.py). `--check` exits 1 if README.md is stale.
 """
 import ast, json, re, sys
 from pathlib import Path
@@ -37,12 +38,14 @@ def render(root=ROOT) -> str:
     nb = json.loads((root/'nbs'/'index.ipynb').read_text())
     bench = root/'bench'/'latest.md'
     measured = bench.read_text().strip() if bench.exists() else '(no measurements yet: run `make bench`)'
+    slow = root/'bench'/'slow.md'
+    slow_run = slow.read_text().strip() if slow.exists() else '(the slow cells have not been run yet: `make slow`)'
     parts = []
     for c in nb['cells']:
         if c['cell_type'] != 'markdown': continue
         src = ''.join(c['source']).replace('<!-- lessons -->', lesson_table(root/'nbs', link='nbs/{name}'))
         src = src.replace('<!-- helpers -->', helper_list(root/'dlcourse'))
-        parts.append(src.replace('<!-- bench -->', measured))
+        parts.append(src.replace('<!-- bench -->', measured).replace('<!-- slow -->', slow_run))
     return HEADER + '\n\n'.join(parts) + '\n'
 
 if __name__ == '__main__':
