@@ -7,6 +7,10 @@ cells passed), which README.md embeds; exits 1 if any lesson failed in either ru
     python tools/slow.py                 # both runs, every lesson (about 15 to 20 minutes on 2 cores)
     python tools/slow.py 07 13           # some lessons only (the table then says so)
     python tools/slow.py --modes slow    # only the run on the embedded data
+    python tools/slow.py --save          # and commit-ready outputs: the embedded run's notebooks replace nbs/'s
+
+Committed notebook outputs come from the embedded data, slow cells included: `--save` copies each lesson that passed
+the `slow` run back into nbs/ and runs nbdev-clean, so a lesson's stored slow figures are those of the current code.
 
 `make slow` runs it; `make bench` runs it too. Each run uses a fresh private cache, so the cold-cache path is the one
 measured, and the network guard, as the test suite does.
@@ -43,13 +47,13 @@ def parse_rows(text:str, stems:set) -> dict:
             rows[parts[0]] = (float(parts[1]), parts[2])
     return rows
 
-def run_mode(flags:str, lessons:list, env:dict, jobs:int) -> tuple[dict, float, str]:
-    "Run the lessons with `flags` in a fresh cache; ({lesson: (seconds, status)}, wall seconds, the log's tail)"
+def run_mode(flags:str, lessons:list, env:dict, jobs:int, out:Path) -> tuple[dict, float, str]:
+    "Run the lessons with `flags` in a fresh cache, pages to `out`; ({lesson: (seconds, status)}, wall seconds, log tail)"
     env = dict(env)
     if 'kaggle' not in flags: env.pop('DLCOURSE_DATA', None)
     with tempfile.TemporaryDirectory() as tmp:
         env['DLCOURSE_CACHE'] = str(Path(tmp)/'cache')
-        cmd = [str(ROOT/'.venv'/'bin'/'dlcourse'), 'run', *lessons, '--flags', flags, '--out', str(Path(tmp)/'out')]
+        cmd = [str(ROOT/'.venv'/'bin'/'dlcourse'), 'run', *lessons, '--flags', flags, '--out', str(out)]
         if jobs > 1 and '-j' in subprocess.run(cmd[:2] + ['--help'], capture_output=True, text=True, env=env).stdout:
             cmd += ['-j', str(jobs)]
         t0 = time.time()
@@ -57,6 +61,13 @@ def run_mode(flags:str, lessons:list, env:dict, jobs:int) -> tuple[dict, float, 
         wall = time.time() - t0
     log = r.stdout + r.stderr
     return parse_rows(log, {p.stem for p in (ROOT/'nbs').glob('*.ipynb')}), wall, log[-4000:]
+
+def save_outputs(rows:dict, out:Path) -> list[str]:
+    "Copy each lesson that passed from `out` back into nbs/, then nbdev-clean: the committed outputs"
+    saved = [nb for nb, (_, status) in rows.items() if status == 'ok' and (out/f'{nb}.ipynb').exists()]
+    for nb in saved: shutil.copy(out/f'{nb}.ipynb', ROOT/'nbs'/f'{nb}.ipynb')
+    subprocess.run([str(ROOT/'.venv'/'bin'/'nbdev-clean')], cwd=ROOT, check=True)
+    return saved
 
 def report(results:dict, nbs:list, subset:bool) -> str:
     "bench/slow.md: what ran, when, and what passed"
@@ -83,6 +94,7 @@ def main(argv=None) -> int:
     ap.add_argument('--modes', nargs='+', default=list(MODES), choices=list(MODES), help='which runs')
     ap.add_argument('-j', '--jobs', type=int, default=os.cpu_count() or 1, help='lessons at a time, if the runner can')
     ap.add_argument('--out', default=str(ROOT/'bench'/'slow.md'))
+    ap.add_argument('--save', action='store_true', help="copy the embedded run's executed notebooks into nbs/")
     a = ap.parse_args(argv)
     env = base_env()
     if 'slow kaggle' in a.modes and not env.get('DLCOURSE_DATA'):
@@ -90,14 +102,16 @@ def main(argv=None) -> int:
         a.modes = [m for m in a.modes if m != 'slow kaggle']
     from dlcourse.cli import lesson_notebooks
     nbs = lesson_notebooks(ROOT/'nbs', a.lessons)
-    results = {}
+    results, pages = {}, Path(tempfile.mkdtemp(prefix='dlcourse-slow-'))
     for m in a.modes:
         print(f'== dlcourse run --flags "{m}": {len(nbs)} lessons', flush=True)
-        results[m] = run_mode(m, a.lessons, env, a.jobs)
+        results[m] = run_mode(m, a.lessons, env, a.jobs, pages/m.replace(' ', '-'))
         rows = results[m][0]
+        if a.save and m == 'slow': print(f"   outputs saved to nbs/ for {len(save_outputs(rows, pages/'slow'))} lessons")
         bad = [nb.stem for nb in nbs if rows.get(nb.stem, (0, 'missing'))[1] != 'ok']
         print(f'   {len(nbs) - len(bad)} of {len(nbs)} passed in {results[m][1]:.0f} s' + (f'; failed: {bad}' if bad else ''))
         if bad: print(results[m][2])
+    shutil.rmtree(pages, ignore_errors=True)
     text = report(results, nbs, bool(a.lessons))
     Path(a.out).write_text(text + '\n')
     print('\n' + text)
