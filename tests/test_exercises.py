@@ -198,3 +198,182 @@ def test_in_a_real_jupyter_kernel(tmp_path):
     assert 'too slow, still running after 1 s' in out[5] and 'False True' in out[5], out[5]
     assert 'Correct' in out[6], out[6]
     assert 'failed: []' in out[7], out[7]  # every exercise's reference passes in a kernel too
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 19, class 5: an exercise cannot be fooled (pandas results keep their index and dtype; inputs changed in
+# place in any way are caught) and cannot hang (any answer stops within its limit plus 2 s; SystemExit is reported)
+# ---------------------------------------------------------------------------------------------------------------
+def test_exercises_cannot_be_fooled_by_index_labels():
+    "An answer whose values are right by position but sit on the wrong index is wrong: assigned back, it misaligns"
+    ex = exercises.lesson('04_titanic_features').ticket_freq
+    ok, msg = verdict(ex, lambda tickets, all_tickets: all_tickets.value_counts()[tickets])
+    assert not ok and 'index' in msg, msg
+    assert verdict(ex, lambda tickets, all_tickets: tickets.map(all_tickets.value_counts()))[0]
+
+def _pandas_pairs():
+    "(expected, got) pairs that pandas.testing tells apart and that must therefore differ"
+    import numpy as np, pandas as pd
+    s = pd.Series([1., 2., 3.], index=[10, 11, 12])
+    df = pd.DataFrame(dict(a=[1, 2], b=['x', 'y']))
+    return [(s, s.reset_index(drop=True)), (s, pd.Series(s.to_numpy(), index=[12, 11, 10])),
+            (s, s.to_numpy()), (s, s.tolist()), (s, pd.DataFrame(dict(v=s))),
+            (pd.Series([True, False]), pd.Series([1, 0])), (pd.Series([1, 2]), pd.Series(['1', '2'])),
+            (pd.Series(pd.to_datetime(['2020-01-01'])), pd.Series(['2020-01-01'])),
+            (pd.Series(['a', 'b'], dtype='category'), pd.Series(['a', 'b'])),
+            (df, df.set_index(pd.Index([5, 6]))), (df, df.astype(dict(a=bool))),
+            (pd.Index(['a', 'b']), pd.Index(['b', 'a'])), (pd.Index(['a', 'b']), ['a', 'b']),
+            (pd.Index([1, 2]), np.array([1, 2]))]
+
+def test_exercises_cannot_be_fooled_pandas_pairs():
+    from dlcourse.exercises import differs
+    for e, g in _pandas_pairs():
+        assert differs(e, g) is not None, f'differs says {e!r} and {g!r} match'
+
+@settings(max_examples=40, deadline=None)
+@given(values=st.lists(st.floats(-5, 5), min_size=2, max_size=6), seed=st.integers(0, 10**6))
+def test_exercises_cannot_be_fooled_by_a_permuted_index(values, seed):
+    "Property: the same values on a permuted index match only if the permutation keeps every label in place"
+    import numpy as np, pandas as pd
+    from dlcourse.exercises import differs
+    perm = np.random.default_rng(seed).permutation(len(values))
+    e, g = pd.Series(values), pd.Series(values, index=perm)
+    assert (differs(e, g) is None) == bool((perm == np.arange(len(values))).all())
+
+def _frame_exercise():
+    import pandas as pd
+    cases = lambda: [Case('a small frame', (pd.DataFrame(dict(a=[1, 2, 3], b=[0.5, 1.5, 2.5])),))]
+    return _unlisted(Exercise('total', '00_test', 'total', lambda df: float(df.b.sum()), cases, hints=['h'], seconds=5))
+
+def test_exercises_cannot_be_fooled_in_place():
+    "Every change to an input frame is caught: index, dtype, attrs, column order, column or index names"
+    def sets(f):
+        def answer(df): f(df); return float(df.b.sum())
+        return answer
+    changes = dict(index=lambda df: setattr(df, 'index', [2, 1, 0]), dtype=lambda df: df.__setitem__('a', df.a * 1.0),
+                   attrs=lambda df: df.attrs.update(source='me'), order=lambda df: df.insert(0, 'a2', df.pop('a')),
+                   names=lambda df: setattr(df.index, 'name', 'row'), columns=lambda df: setattr(df.columns, 'name', 'c'),
+                   flags=lambda df: df.flags.__setattr__('allows_duplicate_labels', False))
+    ex = _frame_exercise()
+    assert verdict(ex, lambda df: float(df.b.sum()))[0]
+    for what, change in changes.items():
+        ok, msg = verdict(ex, sets(change))
+        assert not ok and 'changed its input' in msg, f'{what}: {msg}'
+
+HANG = textwrap.dedent(r'''
+    import os, re, signal, sys, threading, time
+    from dlcourse.exercises import Exercise, Case, verdict
+    mode, what, log = sys.argv[1], sys.argv[2], sys.argv[3]
+    def loop_in_c(x): return re.match(r'(a+)+$', 'a' * 64 + 'b')  # catastrophic backtracking: one C call
+    def sleep_in_c(x): time.sleep(60)
+    def swallow(x):
+        while True:
+            try:
+                while True: pass
+            except BaseException: pass
+    def ignores(x):
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True: pass
+    def rebinds(x):
+        signal.signal(signal.SIGALRM, lambda *a: None)
+        while True: pass
+    def keeps_writing(x):
+        while True:
+            with open(log, 'a') as f: f.write('x')
+            time.sleep(0.02)
+    def exits(x): sys.exit(3)
+    def interrupts(x): raise KeyboardInterrupt
+    def gen_exit(x): raise GeneratorExit
+    def os_exit(x): os._exit(4)
+    answer = dict(loop_in_c=loop_in_c, sleep_in_c=sleep_in_c, swallow=swallow, ignores=ignores, rebinds=rebinds,
+                  keeps_writing=keeps_writing, exits=exits, interrupts=interrupts, gen_exit=gen_exit,
+                  os_exit=os_exit)[what]
+    ex = Exercise('double', '00_hang', 'double', lambda x: 2 * x, lambda: [Case('two', (2,))], hints=['h'], seconds=1)
+    fired = []
+    def mine(*a): fired.append('alarm')
+    if mode == 'main': signal.signal(signal.SIGALRM, mine); signal.setitimer(signal.ITIMER_REAL, 2.5)
+    threading.Timer(2.5, lambda: fired.append('timer')).start()
+    out = {}
+    def run():
+        t0 = time.monotonic(); out['v'] = verdict(ex, answer); out['took'] = time.monotonic() - t0
+    if mode == 'main': run()
+    else: t = threading.Thread(target=run); t.start(); t.join()
+    size = os.path.getsize(log) if os.path.exists(log) else 0
+    time.sleep(3.2)
+    grew = (os.path.getsize(log) if os.path.exists(log) else 0) > size
+    handler = signal.getsignal(signal.SIGALRM) is mine if mode == 'main' else True
+    print(repr(dict(ok=out['v'][0], msg=out['v'][1], took=out['took'], grew=grew, fired=sorted(fired),
+                    handler=handler)))
+''')
+
+SLOW = ['loop_in_c', 'sleep_in_c', 'swallow', 'ignores', 'rebinds', 'keeps_writing']
+ENDS = ['exits', 'interrupts', 'gen_exit', 'os_exit']
+
+def _hang(mode, what, tmp_path):
+    "Run one hostile answer in a fresh process (today's code may hang: the process is killed after 40 s)"
+    import ast
+    try: out = subprocess.run([sys.executable, '-c', HANG, mode, what, str(tmp_path/f'{mode}-{what}.log')],
+                              env=fresh_env(DLCOURSE_CACHE=tmp_path), capture_output=True, text=True, timeout=40)
+    except subprocess.TimeoutExpired: pytest.fail(f'{what} ({mode} thread): the check hung for 40 s')
+    assert out.returncode == 0, f'{what} ({mode} thread): exit {out.returncode}\n{out.stderr[-2000:]}'
+    return ast.literal_eval(out.stdout.strip().splitlines()[-1])
+
+@pytest.mark.costly(cpu_s=25)
+@pytest.mark.parametrize('mode', ['main', 'worker'])
+def test_exercises_cannot_hang(mode, tmp_path):
+    "Each answer that will not stop is stopped (really: it writes nothing after) within 1 s + 2 s; timers untouched"
+    for what in SLOW:
+        r = _hang(mode, what, tmp_path)
+        assert not r['ok'] and 'too slow' in r['msg'], f'{what} ({mode} thread): {r}'
+        assert r['took'] < 1 + 2 and not r['grew'], f'{what} ({mode} thread): {r}'
+        assert r['handler'] and r['fired'] == (['alarm', 'timer'] if mode == 'main' else ['timer']), f'{what}: {r}'
+
+@pytest.mark.parametrize('mode', ['main', 'worker'])
+def test_exercises_cannot_end_the_check(mode, tmp_path):
+    "An answer that exits (sys.exit, KeyboardInterrupt, GeneratorExit, os._exit) is reported, not raised"
+    for what, says in zip(ENDS, ['SystemExit', 'KeyboardInterrupt', 'GeneratorExit', 'ended']):
+        r = _hang(mode, what, tmp_path)
+        assert not r['ok'] and says in r['msg'] and r['took'] < 3, f'{what} ({mode} thread): {r}'
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 19, class 2: progress.json under a lock (no lost entries); a damaged file is kept aside and reported
+# ---------------------------------------------------------------------------------------------------------------
+RECORDER = textwrap.dedent('''
+    import sys
+    from dlcourse.exercises import Exercise, Case, record
+    ex = Exercise(f'x{sys.argv[1]}', '00_test', 'x', len, lambda: [Case('c')])
+    for _ in range(int(sys.argv[2])): record(ex, True)
+''')
+
+def test_exercises_progress_nothing_lost(tmp_path):
+    "Many processes record at once, each its own exercise: every entry and every try is there at the end"
+    n, tries = 12, 8
+    procs = [subprocess.Popen([sys.executable, '-c', RECORDER, str(i), str(tries)], env=fresh_env(DLCOURSE_CACHE=tmp_path))
+             for i in range(n)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    d = json.loads((tmp_path/'progress.json').read_text())
+    assert {k: v['tries'] for k, v in d.items()} == {f'00_test/x{i}': tries for i in range(n)}
+
+def test_exercises_progress_damaged_file_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv('DLCOURSE_CACHE', str(tmp_path))
+    ex = _demo()
+    (tmp_path/'progress.json').write_text('{"06_dates/elapsed": {"passed": true, "tr')  # half a file
+    exercises.record(ex, True)
+    out = capsys.readouterr().out
+    kept = [f for f in tmp_path.iterdir() if f.name.startswith('progress.json.damaged')]
+    assert len(kept) == 1 and kept[0].read_text().startswith('{"06_dates/elapsed"'), list(tmp_path.iterdir())
+    assert kept[0].name in out, out
+    assert load_progress()['00_test/mae']['tries'] == 1
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 23: the API of dlcourse.exercises
+# ---------------------------------------------------------------------------------------------------------------
+def test_exercises_api_names():
+    "check, hint and solution are methods of Exercise (no None module attributes); `import *` keeps builtins.all"
+    import builtins
+    for n in ('check', 'hint', 'solution'):
+        assert getattr(exercises, n, 'absent') is not None, f'dlcourse.exercises.{n} is None'
+        assert getattr(Exercise, n).__qualname__ == f'Exercise.{n}'
+    assert 'all' not in exercises.__all__ and all(n in vars(exercises) for n in exercises.__all__)
+    ns = {}
+    exec('from dlcourse.exercises import *', ns)
+    assert ns.get('all', builtins.all) is builtins.all
