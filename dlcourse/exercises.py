@@ -4,7 +4,8 @@
 
 # %% ../nbs/92_exercises.ipynb #3730510c
 from __future__ import annotations
-import importlib, inspect, json, math, os, pkgutil, re, signal, sys, threading, time, traceback
+import contextlib, copy, importlib, inspect, io, json, math, os, pickle, pkgutil, re, select, signal, struct, sys
+import threading, time, traceback, warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from .files import cache_root, write_atomic
 
 # %% auto #0
 __all__ = ['is_blank', 'differs', 'Case', 'TooSlow', 'call_limited', 'their_traceback', 'Exercise', 'verdict', 'progress_path',
-           'load_progress', 'record', 'status', 'banks', 'all', 'LessonExercises', 'lesson', 'progress_table',
+           'load_progress', 'record', 'status', 'banks', 'all_exercises', 'LessonExercises', 'lesson', 'progress_table',
            'show_progress']
 
 # %% ../nbs/92_exercises.ipynb #a313fed2
@@ -64,14 +65,51 @@ def _array_diff(e, g, rtol, atol) -> str|None:
     return f'at position {at}: expected {_short(e[i].item() if hasattr(e[i], "item") else e[i])}, ' \
            f'got {_short(g[i].item() if hasattr(g[i], "item") else g[i])} ({int(bad.sum())} of {bad.size} differ)'
 
+def _pandas_kind(x) -> str|None:
+    "'DataFrame', 'Series' or 'Index' if `x` is one (pandas is already imported if it is), else None"
+    pd = sys.modules.get('pandas')
+    if pd is None: return None
+    return next((k for k in ('DataFrame', 'Series', 'Index') if isinstance(x, getattr(pd, k))), None)
+
+def _family(dtype) -> str:
+    "What values of `dtype` are to a learner: numbers (int, float, nullable alike), booleans, dates, categories, text"
+    import pandas as pd
+    t = pd.api.types
+    if isinstance(dtype, pd.CategoricalDtype): return 'categories'
+    if t.is_bool_dtype(dtype): return 'booleans'
+    if t.is_numeric_dtype(dtype): return 'numbers'
+    if t.is_datetime64_any_dtype(dtype): return f'dates ({getattr(dtype, "tz", None) or "no time zone"})'
+    if t.is_timedelta64_dtype(dtype): return 'durations'
+    return 'text or objects' if t.is_object_dtype(dtype) or t.is_string_dtype(dtype) else str(dtype)
+
+def _index_diff(e, g) -> str|None:
+    "How index `g` differs from `e`: the labels, position by position (pandas lines values up by label)"
+    if e.equals(g): return None
+    if len(e) != len(g): return f'index: expected {len(e)} labels, got {len(g)}'
+    i = next((i for i, (a, b) in enumerate(zip(e, g)) if differs(a, b, 0, 0)), 0)
+    return (f'index: at position {i}: expected label {_short(e[i])}, got {_short(g[i])}; pandas lines values up by '
+            'label, so these would land on other rows (keep the index of the input)')
+
+def _pandas_diff(kind:str, e, g, rtol, atol) -> str|None:
+    "`differs` for a DataFrame, Series or Index: the same kind, index, kinds of values (`_family`), then the values"
+    if _pandas_kind(g) != kind:
+        return f'expected a pandas {kind}' + (' (with the index of the input)' if kind != 'Index' else '') + \
+               f', got {_kind(g)}'
+    if len(e) != len(g): return f'expected {len(e)} {"labels" if kind == "Index" else "rows"}, got {len(g)}'
+    if kind == 'DataFrame': return _index_diff(e.index, g.index) or _frame_diff(e, g, rtol, atol)
+    d = _index_diff(e.index, g.index) if kind == 'Series' else None
+    if d: return d
+    fe, fg = _family(e.dtype), _family(g.dtype)
+    if fe != fg: return f'expected {fe}, got {fg} (dtype {g.dtype})'
+    return _array_diff(_to_numpy(e), _to_numpy(g), rtol, atol)
+
 def _frame_diff(e, g, rtol, atol) -> str|None:
     if list(e.columns) != list(g.columns):
         missing, extra = [c for c in e.columns if c not in g.columns], [c for c in g.columns if c not in e.columns]
         if missing or extra: return f'columns: missing {missing}, unexpected {extra}'
         return f'columns in another order: expected {list(e.columns)}, got {list(g.columns)}'
-    if len(e) != len(g): return f'expected {len(e)} rows, got {len(g)}'
-    for c in e.columns:
-        d = differs(e[c], g[c], rtol, atol)
+    for i, c in enumerate(e.columns):
+        d = _pandas_diff('Series', e.iloc[:, i], g.iloc[:, i], rtol, atol)
         if d: return f'column {c!r}: {d}'
     return None
 
@@ -85,9 +123,8 @@ def differs(expected, # what the reference returned
     rtol, atol = check_num(rtol, 'rtol', lo=0), check_num(atol, 'atol', lo=0)
     if expected is None or isinstance(expected, (str, bytes)):
         return None if got == expected else f'expected {_short(expected)}, got {_short(got)}'
-    if type(expected).__name__ == 'DataFrame':
-        if type(got).__name__ != 'DataFrame': return f'expected a DataFrame, got {_kind(got)}'
-        return _frame_diff(expected, got, rtol, atol)
+    kind = _pandas_kind(expected)
+    if kind: return _pandas_diff(kind, expected, got, rtol, atol)
     if isinstance(expected, dict):
         if not isinstance(got, dict): return f'expected a dict, got {_kind(got)}'
         if set(expected) != set(got): return f'expected keys {sorted(map(str, expected))}, got {sorted(map(str, got))}'
@@ -131,16 +168,13 @@ class TooSlow(Exception):
     "A learner's answer ran longer than the exercise allows"
 
 # %% ../nbs/92_exercises.ipynb #123d9a00
+_GRACE = 2.0  # seconds a check may take, once the answer has returned, to compare what it returned
+_OUT_MAX = 100_000  # characters of an answer's printed output passed on; the rest is cut
+
 def _on_alarm(signum, frame): raise TooSlow()
 
-def call_limited(f:Callable, # the function to call
-                 args:tuple=(), # its positional arguments
-                 kwargs:dict|None=None, # its keyword arguments
-                 seconds:float=5.0, # how long it may run
-                ):
-    "`f(*args, **kwargs)`, or `TooSlow` after `seconds`: a timer signal on the main thread, else a watched thread"
-    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
-    kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
+def _in_process(f:Callable, args:tuple, kwargs:dict, seconds:float):
+    "Where there is no `os.fork` (Windows): a timer signal on the main thread, else a watched thread left running"
     if threading.current_thread() is threading.main_thread() and hasattr(signal, 'setitimer'):
         old = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -156,12 +190,105 @@ def call_limited(f:Callable, # the function to call
     if 'error' in out: raise out['error']
     return out['value']
 
+def _send(fd:int, tag:bytes, data:bytes=b''):
+    "One message from the child to the parent: a tag, the length, the data"
+    msg = tag + struct.pack('>I', len(data)) + data
+    while msg: msg = msg[os.write(fd, msg):]
+
+class _PipeText(io.TextIOBase):
+    "The child's stdout or stderr: what the answer prints reaches the parent as it comes, up to `_OUT_MAX` characters"
+    def __init__(self, fd:int, tag:bytes): self.fd, self.tag, self.n = fd, tag, 0
+    def writable(self): return True
+    def write(self, s):
+        if self.n < _OUT_MAX:
+            cut = '\n... (output cut)\n' if self.n + len(s) > _OUT_MAX else ''
+            _send(self.fd, self.tag, (s[:_OUT_MAX - self.n] + cut).encode('utf-8', 'replace'))
+        self.n += len(s)
+        return len(s)
+
+def _child(work:Callable, fd:int):
+    "In the forked child: send `work(done)`'s ('ok', value) or ('raised', error, traceback text), then exit"
+    try:
+        os.setpgid(0, 0)  # a process group of its own: whatever the answer starts is killed with it
+        if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(1)  # OpenMP's pool does not survive a fork
+        sys.stdout, sys.stderr = _PipeText(fd, b'o'), _PipeText(fd, b'e')
+        try: res = ('ok', work(lambda: _send(fd, b'D')))
+        except BaseException as e: res = ('raised', e, ''.join(traceback.format_exception(e)))
+        try: data = pickle.dumps(res)
+        except Exception as e:  # pickle cannot carry it: say what it was
+            data = pickle.dumps(('raised', TypeError(f'the result ({_kind(res[1])}) cannot come back from the '
+                                                     f'child process: {e}'), '') if res[0] == 'ok' else
+                                ('raised', RuntimeError(f'{_kind(res[1])}: {res[1]}'), res[2]))
+        _send(fd, b'R', data)
+    finally: os._exit(0)  # never back into the caller's code
+
+def _read(r:int, seconds:float) -> tuple:
+    "Read the child's messages (printing its output) until its result or the deadline: (result, done, ended)"
+    buf, res, done, deadline = b'', None, False, time.monotonic() + seconds
+    while res is None:
+        left = deadline - time.monotonic()
+        if left <= 0: return None, done, False
+        if not select.select([r], [], [], left)[0]: continue
+        chunk = os.read(r, 1 << 16)
+        if not chunk: return None, done, True  # the child ended without a result
+        buf += chunk
+        while len(buf) >= 5 and len(buf) >= 5 + struct.unpack('>I', buf[1:5])[0]:
+            n = 5 + struct.unpack('>I', buf[1:5])[0]
+            tag, data, buf = buf[:1], buf[5:n], buf[n:]
+            if tag in (b'o', b'e'): (sys.stdout if tag == b'o' else sys.stderr).write(data.decode('utf-8', 'replace'))
+            elif tag == b'D': done, deadline = True, time.monotonic() + _GRACE
+            else: res = pickle.loads(data)  # from our own child
+    return res, done, True
+
+def _forked(work:Callable, seconds:float) -> tuple:
+    "`work(done)` in a forked child, killed after `seconds` (or `_GRACE` s after it calls `done`): a result tuple"
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)  # Python 3.12+ warns of fork() with threads running
+        pid = os.fork()
+    if pid == 0: os.close(r); _child(work, w)
+    os.close(w)
+    try: os.setpgid(pid, pid)
+    except OSError: pass  # the child did it first
+    res, done, ended = None, False, False
+    try: res, done, ended = _read(r, seconds)
+    finally:
+        os.close(r)
+        if not ended:
+            try: os.killpg(pid, signal.SIGKILL)
+            except OSError: os.kill(pid, signal.SIGKILL)
+        status = os.waitpid(pid, 0)[1]
+    if res is not None: return res
+    if not ended: return ('late',) if done else ('slow',)
+    return ('ended', os.waitstatus_to_exitcode(status))
+
+def _can_fork() -> bool: return hasattr(os, 'fork') and hasattr(os, 'setpgid') and hasattr(select, 'select')
+
+def call_limited(f:Callable, # the function to call
+                 args:tuple=(), # its positional arguments
+                 kwargs:dict|None=None, # its keyword arguments
+                 seconds:float=5.0, # how long it may run
+                ):
+    "`f(*args, **kwargs)` run in a child process killed after `seconds` (then `TooSlow`); its result comes by pickle"
+    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
+    kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
+    if not _can_fork(): return _in_process(f, args, kwargs, seconds)
+    def work(done):
+        v = f(*args, **kwargs)
+        done(); return v
+    res = _forked(work, seconds)
+    if res[0] == 'ok': return res[1]
+    if res[0] in ('slow', 'late'): raise TooSlow()
+    if res[0] == 'ended': raise ChildProcessError(f'{getattr(f, "__name__", "the function")} ended the process it ran in (exit code {res[1]})')
+    if res[2]: res[1].add_note('In the child process:\n' + res[2].rstrip())
+    raise res[1]
+
 # %% ../nbs/92_exercises.ipynb #171615a2
 def _library(fn:str) -> bool: return fn.startswith((sys.prefix, sys.base_prefix)) or 'site-packages' in fn
 
 def _checker_codes() -> set:
     "The code of the checker's own functions (and the functions nested in them), whose frames a learner never needs"
-    codes = [globals()[n].__code__ for n in ('call_limited', '_try_case') if n in globals()]
+    codes = [globals()[n].__code__ for n in ('call_limited', '_attempt', '_child', '_in_process') if n in globals()]
     return set(codes) | {c for code in codes for c in code.co_consts if inspect.iscode(c)}
 
 def their_traceback(e:BaseException) -> str:
@@ -229,25 +356,75 @@ def _wrong_kind(ex:Exercise, answer) -> str|None:
     except ValueError: pass  # no signature to read (a builtin): just try it
     return None
 
+class _Held:
+    "What an array, tensor or pandas object held: a copy of its values, and everything else about it as plain data"
+    def __init__(self, values, **about): self.values, self.about = values, about
+
+def _copied(x):
+    try: return copy.deepcopy(x)
+    except Exception: return repr(x)
+
+def _pandas_about(x) -> dict:
+    "Everything about a Series, DataFrame or Index other than its values: dtypes, names, index, attrs, flags"
+    if _pandas_kind(x) == 'Index': return dict(dtype=str(x.dtype), names=list(x.names))
+    about = dict(dtypes=[(c, str(t)) for c, t in x.dtypes.items()] if x.ndim == 2 else str(x.dtype),
+                 index=x.index.copy(), **{'index dtype': str(x.index.dtype), 'index names': list(x.index.names)})
+    if x.ndim == 2: about.update(columns=list(x.columns), **{'column names': list(x.columns.names)})
+    else: about['name'] = x.name
+    return dict(about, attrs=_copied(x.attrs), flags=dict(allows_duplicate_labels=x.flags.allows_duplicate_labels))
+
 def _snapshot(x):
-    "A copy of what `x` holds (for a model, also its modes and frozen parameters), to tell whether it changed"
+    "A copy of what `x` holds and of all about it (for a model, also its modes and frozen parameters)"
     if isinstance(x, (list, tuple)): return [_snapshot(v) for v in x]
     if isinstance(x, dict): return {k: _snapshot(v) for k, v in x.items()}
     if isinstance(x, (int, float, complex, str, bytes, type(None))): return x
+    if isinstance(x, (set, bytearray)): return x.copy()
     if hasattr(x, 'state_dict') and hasattr(x, 'modules'):  # a torch model: weights, modes, what is frozen
         return dict(weights={k: v.detach().clone() for k, v in x.state_dict().items()},
                     modes=[m.training for m in x.modules()], trainable=[p.requires_grad for p in x.parameters()])
-    if hasattr(x, 'detach') and hasattr(x, 'clone'): return x.detach().clone()  # a tensor
-    if hasattr(x, 'copy') and hasattr(x, 'shape'): return x.copy()  # an array, Series or DataFrame (deep)
+    if hasattr(x, 'detach') and hasattr(x, 'clone'):  # a tensor
+        return _Held(x.detach().clone(), dtype=str(x.dtype), requires_grad=x.requires_grad)
+    if _pandas_kind(x): return _Held(x.copy(deep=True), **_pandas_about(x))
+    if hasattr(x, 'copy') and hasattr(x, 'shape') and hasattr(x, 'dtype'): return _Held(x.copy(), dtype=str(x.dtype))
     return None
+
+def _state_diff(a, b) -> str|None:
+    "How snapshot `b` differs from `a`, exactly: any change of a value, or of anything `_snapshot` keeps about it"
+    if isinstance(a, _Held) and isinstance(b, _Held):
+        for k, v in a.about.items():
+            try: same = differs(v, b.about.get(k), 0, 0) is None
+            except Exception: same = repr(v) == repr(b.about.get(k))
+            if not same: return f'its {k}: was {_short(v)}, now {_short(b.about.get(k))}'
+        return differs(a.values, b.values, 0, 0)
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return next((f'item {i}: {d}' for i, (x, y) in enumerate(zip(a, b)) if (d := _state_diff(x, y))), None)
+    if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
+        return next((f'[{k!r}]: {d}' for k in a if (d := _state_diff(a[k], b[k]))), None)
+    return differs(a, b, 0, 0)
 
 def _changed(before:list, mine:Case) -> str|None:
     "Which argument of `mine` the answer changed in place (compared with its `before` snapshots), and how"
     named = [(f'argument {i+1}', a) for i, a in enumerate(mine.args)] + [(f'{k}=', v) for k, v in mine.kwargs.items()]
     for snap, (name, arg) in zip(before, named):
-        d = None if snap is None else differs(snap, _snapshot(arg))
+        d = None if snap is None else _state_diff(snap, _snapshot(arg))
         if d: return f'{name} ({_kind(arg)}): {d}'
     return None
+
+def _attempt(ex:Exercise, answer, mine:Case, expected, trusted:bool) -> Callable:
+    "`attempt(done)`: run `answer` on `mine`, call `done()`, then check its inputs and compare: (what, message)"
+    before = [_snapshot(a) for a in [*mine.args, *mine.kwargs.values()]]
+    def attempt(done):
+        try: got = answer(*mine.args, **mine.kwargs)
+        except TooSlow: raise  # the timer of `_in_process`
+        except BaseException as e:  # SystemExit and KeyboardInterrupt too: the answer raised them itself
+            if trusted and not isinstance(e, Exception): raise  # in this process: a real Ctrl-C
+            return 'raised', their_traceback(e)
+        done()
+        changed = _changed(before, mine)
+        if changed: return 'changed', changed
+        try: return 'compared', ex.compare(expected, got)
+        except Exception as e: return 'compared', f'what it returned ({_kind(got)}) cannot be compared: {e!r}'
+    return attempt
 
 def _try_case(ex:Exercise, answer, ref:Case, mine:Case, where:str) -> str|None:
     "What went wrong with `answer` on one case (built twice: once for the reference, once for the answer)"
@@ -255,16 +432,23 @@ def _try_case(ex:Exercise, answer, ref:Case, mine:Case, where:str) -> str|None:
     expected = ex.reference(*ref.args, **ref.kwargs)
     took = time.perf_counter() - t0
     if ex.kind == 'value': return ex.compare(expected, answer)
-    before = [_snapshot(a) for a in [*mine.args, *mine.kwargs.values()]]
-    try: got = call_limited(answer, mine.args, mine.kwargs, ex.seconds)
-    except TooSlow:
+    trusted = answer is ex.reference  # the library's own function (under the tests): it runs in this process
+    attempt = _attempt(ex, answer, mine, expected, trusted)
+    if trusted: res = ('ok', attempt(lambda: None))
+    elif _can_fork(): res = _forked(attempt, ex.seconds)
+    else:
+        try: res = ('ok', _in_process(attempt, (lambda: None,), {}, ex.seconds))
+        except TooSlow: res = ('slow',)
+    if res[0] == 'slow':
         return (f'{where}: too slow, still running after {ex.seconds:g} s (the reference takes {took:.2g} s); '
                 'a loop over rows is the usual cause: use a vectorised operation')
-    except Exception as e: return f'{where}: your function raised an error\n{their_traceback(e)}'
-    changed = _changed(before, mine)
-    if changed: return f'{where}: your function changed its input, {changed}; work on a copy instead'
-    d = ex.compare(expected, got)
-    return d and f'{where}: {d}'
+    if res[0] == 'late': return f'{where}: what your function returned took over {_GRACE:g} s to compare'
+    if res[0] == 'ended': return f'{where}: your function ended the process it ran in (exit code {res[1]})'
+    if res[0] == 'raised': raise RuntimeError(f'the check itself failed on {ex.key}:\n{res[2]}')
+    what, msg = res[1]
+    if what == 'raised': return f'{where}: your function raised an error\n{msg}'
+    if what == 'changed': return f'{where}: your function changed its input, {msg}; work on a copy instead'
+    return msg and f'{where}: {msg}'
 
 def verdict(ex:Exercise, answer) -> tuple:
     "(passed, message) for `answer` to `ex`, printing and recording nothing"
@@ -283,25 +467,59 @@ def progress_path() -> Path:
     "The learner's progress file: `progress.json` in the cache folder (`$DLCOURSE_CACHE`, else ~/.cache/dlcourse)"
     return cache_root()/'progress.json'
 
+def _read_progress(path:Path) -> tuple:
+    "(progress, readable): {} and True for a missing file; {} and False for one that is not a dict of dicts"
+    try: d = json.loads(path.read_text())
+    except FileNotFoundError: return {}, True
+    except (ValueError, UnicodeDecodeError): return {}, False
+    ok = isinstance(d, dict) and all(isinstance(v, dict) for v in d.values())
+    return (d, True) if ok else ({}, False)
+
 def load_progress(path=None, # the progress file; default: `progress_path()`
                  ) -> dict:
     "{'<lesson>/<name>': {'passed', 'tries', 'last', 'when'}} from the progress file; empty if missing or unreadable"
-    try: d = json.loads(Path(path or progress_path()).read_text())
-    except (FileNotFoundError, ValueError, UnicodeDecodeError): return {}
-    return {k: v for k, v in d.items() if isinstance(v, dict)} if isinstance(d, dict) else {}
+    return _read_progress(Path(path or progress_path()))[0]
+
+@contextlib.contextmanager
+def _locked(path:Path):
+    "Hold an exclusive lock on `.<name>.lock` beside `path` (`fcntl.flock`; where there is no fcntl, no lock)"
+    try: import fcntl
+    except ImportError: yield; return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f'.{path.name}.lock'), 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+def _keep_aside(path:Path) -> Path:
+    "Rename a progress file that cannot be read to `<name>.damaged-<UTC time>`, beside it, never over another"
+    stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    kept = path.with_name(f'{path.name}.damaged-{stamp}')
+    for i in range(2, 1000):
+        if not kept.exists(): break
+        kept = path.with_name(f'{path.name}.damaged-{stamp}-{i}')
+    os.replace(path, kept)
+    return kept
 
 def record(ex:Exercise, # the exercise checked
            ok:bool, # whether the answer passed
            path=None, # the progress file; default: `progress_path()`
-          ) -> dict:
-    "Add one try of `ex` to the progress file, atomically (a crash leaves the old file whole); returns its entry"
+          ) -> dict|None:
+    "Add one try of `ex` to the progress file, under a lock and atomically; returns its entry (None if not saved)"
     path = Path(path or progress_path())
-    d = load_progress(path)
-    old = d.get(ex.key, {})
-    d[ex.key] = dict(passed=bool(old.get('passed')) or bool(ok), tries=int(old.get('tries', 0)) + 1,
-                     last='passed' if ok else 'failed', when=datetime.now(timezone.utc).isoformat(timespec='seconds'))
-    try: write_atomic(path, json.dumps(d, indent=1, sort_keys=True).encode())
-    except OSError as e: print(f'(progress not saved: {e})')
+    try:
+        with _locked(path):
+            d, readable = _read_progress(path)
+            if not readable:
+                kept = _keep_aside(path)
+                print(f'(Your progress file could not be read: it is kept as {kept.name} beside it, '
+                      'and a new one is started.)')
+            old = d.get(ex.key, {})
+            d[ex.key] = dict(passed=bool(old.get('passed')) or bool(ok), tries=int(old.get('tries', 0)) + 1,
+                             last='passed' if ok else 'failed',
+                             when=datetime.now(timezone.utc).isoformat(timespec='seconds'))
+            write_atomic(path, json.dumps(d, indent=1, sort_keys=True).encode())
+    except OSError as e: return print(f'(progress not saved: {e})')
     return d[ex.key]
 
 def status(ex:Exercise, progress:dict|None=None) -> str:
@@ -347,6 +565,8 @@ def solution(self:Exercise):
     intro = f'computed by {where}' if self.kind == 'value' else f'as the library writes it ({where})'
     print(f'# {self.name}, {intro}:\n' + inspect.getsource(ref).rstrip())
 
+del check, hint, solution  # `@patch` leaves each name as None in the module: they are methods
+
 # %% ../nbs/92_exercises.ipynb #a4172405
 def banks() -> list:
     "The modules that define the course's exercises: every `dlcourse.exercises_<part>` (each imports only this one)"
@@ -354,7 +574,7 @@ def banks() -> list:
     names = [m.name for m in pkgutil.iter_modules(dlcourse.__path__)]
     return sorted(f'dlcourse.{n}' for n in names if n.startswith('exercises_'))
 
-def all() -> list:
+def all_exercises() -> list:
     "Every exercise of the course, in lesson order (each has `.name`, `.lesson`, `.task` and `.status`)"
     for m in banks(): importlib.import_module(m)
     return sorted(_REGISTRY.values(), key=lambda ex: ex.lesson)  # stable: the order of definition within a lesson
@@ -382,11 +602,16 @@ class LessonExercises(list):
 def lesson(name:str, # a lesson notebook's name, e.g. '06_dates' (or a unique start of it, e.g. '06')
           ) -> LessonExercises:
     "The exercises of lesson `name`, numbered q1, q2, ... in the order the lesson meets them"
-    exs = all()
+    exs = all_exercises()
     names = sorted({ex.lesson for ex in exs})
     match = [n for n in names if n == name] or [n for n in names if n.startswith(str(name))]
     if len(match) != 1: raise ValueError(f'name={name!r}: expected one of ' + ', '.join(names))
     return LessonExercises(ex for ex in exs if ex.lesson == match[0])
+
+def __getattr__(name:str):
+    "`exercises.all()`, the old name of `all_exercises`, still works; `import *` leaves Python's `all` alone"
+    if name == 'all': return all_exercises
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 # %% ../nbs/92_exercises.ipynb #f9a57681
 def progress_table(progress:dict|None=None, # progress as `load_progress` returns it; default: the learner's file
@@ -394,7 +619,7 @@ def progress_table(progress:dict|None=None, # progress as `load_progress` return
     "One row per lesson: {'lesson', 'passed', 'tried', 'total'}, then a last row for the whole course"
     p = load_progress() if progress is None else progress
     rows = {}
-    for ex in all():
+    for ex in all_exercises():
         r = rows.setdefault(ex.lesson, dict(lesson=ex.lesson, passed=0, tried=0, total=0))
         s = status(ex, p)
         r['total'] += 1; r['passed'] += s == 'passed'; r['tried'] += s == 'tried'
