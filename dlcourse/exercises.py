@@ -87,17 +87,18 @@ def _index_diff(e, g) -> str|None:
     if e.equals(g): return None
     if len(e) != len(g): return f'index: expected {len(e)} labels, got {len(g)}'
     i = next((i for i, (a, b) in enumerate(zip(e, g)) if differs(a, b, 0, 0)), 0)
-    return (f'index: at position {i}: expected label {_short(e[i])}, got {_short(g[i])}; pandas lines values up by '
+    label = lambda x: _short(x.item() if hasattr(x, 'item') else x)  # 3, not np.int64(3)
+    return (f'index: at position {i}: expected label {label(e[i])}, got {label(g[i])}; pandas lines values up by '
             'label, so these would land on other rows (keep the index of the input)')
 
 def _pandas_diff(kind:str, e, g, rtol, atol) -> str|None:
-    "`differs` for a DataFrame, Series or Index: the same kind, index, kinds of values (`_family`), then the values"
-    if _pandas_kind(g) != kind:
-        return f'expected a pandas {kind}' + (' (with the index of the input)' if kind != 'Index' else '') + \
-               f', got {_kind(g)}'
+    "`differs` for a DataFrame, Series or Index: the same kind (or an array, which has no index to misalign, for a\n    Series or an Index), the same index, kinds of values (`_family`), then the values"
+    g_kind, g = _pandas_kind(g), _to_numpy(g) if kind != 'DataFrame' and _pandas_kind(g) is None else g
+    if g_kind != kind and not (g_kind is None and kind != 'DataFrame' and hasattr(g, 'shape') and hasattr(g, 'dtype')):
+        return f'expected a pandas {kind}' + (' (or an array)' if kind != 'DataFrame' else '') + f', got {_kind(g)}'
     if len(e) != len(g): return f'expected {len(e)} {"labels" if kind == "Index" else "rows"}, got {len(g)}'
     if kind == 'DataFrame': return _index_diff(e.index, g.index) or _frame_diff(e, g, rtol, atol)
-    d = _index_diff(e.index, g.index) if kind == 'Series' else None
+    d = _index_diff(e.index, g.index) if kind == 'Series' and g_kind else None  # an array has no index to misalign
     if d: return d
     fe, fg = _family(e.dtype), _family(g.dtype)
     if fe != fg: return f'expected {fe}, got {fg} (dtype {g.dtype})'
@@ -383,7 +384,8 @@ def _snapshot(x):
         return dict(weights={k: v.detach().clone() for k, v in x.state_dict().items()},
                     modes=[m.training for m in x.modules()], trainable=[p.requires_grad for p in x.parameters()])
     if hasattr(x, 'detach') and hasattr(x, 'clone'):  # a tensor
-        return _Held(x.detach().clone(), dtype=str(x.dtype), requires_grad=x.requires_grad)
+        grad = None if getattr(x, 'grad', None) is None else x.grad.detach().clone()
+        return _Held(x.detach().clone(), dtype=str(x.dtype), requires_grad=x.requires_grad, grad=grad)
     if _pandas_kind(x): return _Held(x.copy(deep=True), **_pandas_about(x))
     if hasattr(x, 'copy') and hasattr(x, 'shape') and hasattr(x, 'dtype'): return _Held(x.copy(), dtype=str(x.dtype))
     return None

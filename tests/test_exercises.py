@@ -216,18 +216,24 @@ def _pandas_pairs():
     s = pd.Series([1., 2., 3.], index=[10, 11, 12])
     df = pd.DataFrame(dict(a=[1, 2], b=['x', 'y']))
     return [(s, s.reset_index(drop=True)), (s, pd.Series(s.to_numpy(), index=[12, 11, 10])),
-            (s, s.to_numpy()), (s, s.tolist()), (s, pd.DataFrame(dict(v=s))),
+            (s, s.tolist()), (s, pd.DataFrame(dict(v=s))), (df, df.to_numpy()),
+            (pd.Series([True, False]), np.array([1, 0])),
             (pd.Series([True, False]), pd.Series([1, 0])), (pd.Series([1, 2]), pd.Series(['1', '2'])),
             (pd.Series(pd.to_datetime(['2020-01-01'])), pd.Series(['2020-01-01'])),
             (pd.Series(['a', 'b'], dtype='category'), pd.Series(['a', 'b'])),
             (df, df.set_index(pd.Index([5, 6]))), (df, df.astype(dict(a=bool))),
             (pd.Index(['a', 'b']), pd.Index(['b', 'a'])), (pd.Index(['a', 'b']), ['a', 'b']),
-            (pd.Index([1, 2]), np.array([1, 2]))]
+            (pd.Index([1, 2]), pd.Series([1, 2]))]
 
 def test_exercises_cannot_be_fooled_pandas_pairs():
+    "pandas results keep their index and kind of values; an array, which has no index to misalign, goes by position"
+    import numpy as np, pandas as pd, torch
     from dlcourse.exercises import differs
     for e, g in _pandas_pairs():
         assert differs(e, g) is not None, f'differs says {e!r} and {g!r} match'
+    s = pd.Series([1., 2., 3.], index=[10, 11, 12])
+    for g in (s.copy(), s.to_numpy(), torch.tensor([1., 2., 3.]), pd.Series([1, 2, 3], index=[10, 11, 12])):
+        assert differs(s, g) is None, f'differs says {s!r} and {g!r} differ'
 
 @settings(max_examples=40, deadline=None)
 @given(values=st.lists(st.floats(-5, 5), min_size=2, max_size=6), seed=st.integers(0, 10**6))
