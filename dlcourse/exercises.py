@@ -4,7 +4,7 @@
 
 # %% ../nbs/92_exercises.ipynb #3730510c
 from __future__ import annotations
-import contextlib, copy, importlib, inspect, io, json, math, os, pickle, pkgutil, re, select, signal, struct, sys
+import contextlib, copy, gc, importlib, inspect, io, json, math, os, pickle, pkgutil, re, select, signal, struct, sys
 import threading, time, traceback, warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -92,7 +92,7 @@ def _index_diff(e, g) -> str|None:
             'label, so these would land on other rows (keep the index of the input)')
 
 def _pandas_diff(kind:str, e, g, rtol, atol) -> str|None:
-    "`differs` for a DataFrame, Series or Index: the same kind (or an array, which has no index to misalign, for a\n    Series or an Index), the same index, kinds of values (`_family`), then the values"
+    "`differs` for pandas: the same kind (or, for a Series or Index, an array), index, kinds of values, then values"
     g_kind, g = _pandas_kind(g), _to_numpy(g) if kind != 'DataFrame' and _pandas_kind(g) is None else g
     if g_kind != kind and not (g_kind is None and kind != 'DataFrame' and hasattr(g, 'shape') and hasattr(g, 'dtype')):
         return f'expected a pandas {kind}' + (' (or an array)' if kind != 'DataFrame' else '') + f', got {_kind(g)}'
@@ -244,9 +244,15 @@ def _read(r:int, seconds:float) -> tuple:
 def _forked(work:Callable, seconds:float) -> tuple:
     "`work(done)` in a forked child, killed after `seconds` (or `_GRACE` s after it calls `done`): a result tuple"
     r, w = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', DeprecationWarning)  # Python 3.12+ warns of fork() with threads running
-        pid = os.fork()
+    pid = None
+    gc.freeze()  # the child's garbage collector leaves the parent's objects alone: their pages stay shared
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)  # Python 3.12+ warns of fork() with threads running
+            pid = os.fork()
+    finally:
+        if pid != 0: gc.unfreeze()
+        if pid is None: os.close(r); os.close(w)  # fork failed (no memory, too many processes): say so
     if pid == 0: os.close(r); _child(work, w)
     os.close(w)
     try: os.setpgid(pid, pid)
@@ -280,7 +286,8 @@ def call_limited(f:Callable, # the function to call
     res = _forked(work, seconds)
     if res[0] == 'ok': return res[1]
     if res[0] in ('slow', 'late'): raise TooSlow()
-    if res[0] == 'ended': raise ChildProcessError(f'{getattr(f, "__name__", "the function")} ended the process it ran in (exit code {res[1]})')
+    name = getattr(f, '__name__', 'the function')
+    if res[0] == 'ended': raise ChildProcessError(f'{name} ended the process it ran in (exit code {res[1]})')
     if res[2]: res[1].add_note('In the child process:\n' + res[2].rstrip())
     raise res[1]
 
