@@ -644,3 +644,5 @@ def show_progress(progress:dict|None=None, # progress as `load_progress` returns
         tried = f'  ({r["tried"]} tried)' if r['tried'] else ''
         lines.append(f'{r["lesson"]:<20} {_bar(r["passed"], r["total"])} {r["passed"]:>2}/{r["total"]:<2}{tried}')
     print('\n'.join(lines[:-1] + ['-' * len(lines[0]), lines[-1]]))
+    if progress is None and not _read_progress(progress_path())[1]:
+        print('(Your progress file could not be read: the next check keeps it aside and starts a new one.)')

@@ -333,6 +333,31 @@ def test_exercises_cannot_hang(mode, tmp_path):
         assert r['took'] < 1 + 2 and not r['grew'], f'{what} ({mode} thread): {r}'
         assert r['handler'] and r['fired'] == (['alarm', 'timer'] if mode == 'main' else ['timer']), f'{what}: {r}'
 
+def test_exercises_cannot_hang_in_the_comparison():
+    "A result whose comparison never ends (an `__array__` that loops) is stopped too: the limit plus 2 s"
+    import time
+    class Endless:
+        shape, dtype = (3,), 'float32'
+        def __array__(self, *a, **k):
+            while True: pass
+    import torch
+    neg = _unlisted(Exercise('neg', '00_test', 'neg', torch.neg, lambda: [Case('a vector', (torch.tensor([1., 2, 3]),))],
+                             hints=['h'], seconds=1))
+    t0 = time.monotonic()
+    ok, msg = verdict(neg, lambda x: Endless())
+    assert not ok and 'took over 2 s to compare' in msg and time.monotonic() - t0 < 1 + 2 + 1, msg
+
+def test_exercises_without_fork(monkeypatch):
+    "Where there is no fork (Windows), the old way: a timer signal on the main thread; errors and results as before"
+    import time
+    monkeypatch.setattr(exercises, '_can_fork', lambda: False)
+    t0 = time.monotonic()
+    with pytest.raises(exercises.TooSlow): exercises.call_limited(time.sleep, (3,), seconds=0.2)
+    assert time.monotonic() - t0 < 2
+    ok, msg = verdict(_demo(), lambda p, t: 1 / 0)
+    assert not ok and 'ZeroDivisionError' in msg
+    assert verdict(_demo(), lambda p, t: (p - t).abs().mean())[0]
+
 @pytest.mark.parametrize('mode', ['main', 'worker'])
 def test_exercises_cannot_end_the_check(mode, tmp_path):
     "An answer that exits (sys.exit, KeyboardInterrupt, GeneratorExit, os._exit) is reported, not raised"
@@ -368,6 +393,12 @@ def test_exercises_progress_damaged_file_kept(tmp_path, monkeypatch, capsys):
     kept = [f for f in tmp_path.iterdir() if f.name.startswith('progress.json.damaged')]
     assert len(kept) == 1 and kept[0].read_text().startswith('{"06_dates/elapsed"'), list(tmp_path.iterdir())
     assert kept[0].name in out, out
+    assert load_progress()['00_test/mae']['tries'] == 1
+    (tmp_path/'progress.json').write_text('[1, 2]')  # JSON, but not progress: kept aside too
+    exercises.show_progress()
+    assert 'could not be read' in capsys.readouterr().out
+    exercises.record(ex, True)
+    assert len([f for f in tmp_path.iterdir() if f.name.startswith('progress.json.damaged')]) == 2
     assert load_progress()['00_test/mae']['tries'] == 1
 
 # ---------------------------------------------------------------------------------------------------------------
