@@ -208,12 +208,12 @@ class _PipeText(io.TextIOBase):
         return len(s)
 
 def _child(work:Callable, fd:int):
-    "In the forked child: send `work(done)`'s ('ok', value) or ('raised', error, traceback text), then exit"
+    "In the forked child: send `work(tell)`'s ('ok', value) or ('raised', error, traceback text), then exit"
     try:
         os.setpgid(0, 0)  # a process group of its own: whatever the answer starts is killed with it
         if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(1)  # OpenMP's pool does not survive a fork
         sys.stdout, sys.stderr = _PipeText(fd, b'o'), _PipeText(fd, b'e')
-        try: res = ('ok', work(lambda: _send(fd, b'D')))
+        try: res = ('ok', work(lambda tag, data=b'': _send(fd, tag, data)))
         except BaseException as e: res = ('raised', e, ''.join(traceback.format_exception(e)))
         try: data = pickle.dumps(res)
         except Exception as e:  # pickle cannot carry it: say what it was
@@ -223,12 +223,12 @@ def _child(work:Callable, fd:int):
         _send(fd, b'R', data)
     finally: os._exit(0)  # never back into the caller's code
 
-def _read(r:int, seconds:float) -> tuple:
-    "Read the child's messages (printing its output) until its result or the deadline: (result, done, ended)"
+def _read(r:int, seconds:float, cases:list) -> tuple:
+    "Read the child's messages (printing its output, adding to `cases`) until its result or a deadline"
     buf, res, done, deadline = b'', None, False, time.monotonic() + seconds
     while res is None:
         left = deadline - time.monotonic()
-        if left <= 0: return None, done, False
+        if left <= 0: return None, done, False  # (result, the answer had returned, the child ended)
         if not select.select([r], [], [], left)[0]: continue
         chunk = os.read(r, 1 << 16)
         if not chunk: return None, done, True  # the child ended without a result
@@ -237,12 +237,13 @@ def _read(r:int, seconds:float) -> tuple:
             n = 5 + struct.unpack('>I', buf[1:5])[0]
             tag, data, buf = buf[:1], buf[5:n], buf[n:]
             if tag in (b'o', b'e'): (sys.stdout if tag == b'o' else sys.stderr).write(data.decode('utf-8', 'replace'))
-            elif tag == b'D': done, deadline = True, time.monotonic() + _GRACE
+            elif tag == b'D': done, deadline = True, time.monotonic() + _GRACE  # the answer returned: compare
+            elif tag == b'C': done, deadline = False, time.monotonic() + seconds; cases.append(pickle.loads(data))
             else: res = pickle.loads(data)  # from our own child
     return res, done, True
 
-def _forked(work:Callable, seconds:float) -> tuple:
-    "`work(done)` in a forked child, killed after `seconds` (or `_GRACE` s after it calls `done`): a result tuple"
+def _forked(work:Callable, seconds:float, cases:list|None=None) -> tuple:
+    "`work(tell)` in a forked child, killed `seconds` after it starts a case (`_GRACE` s after the answer returned)"
     r, w = os.pipe()
     pid = None
     gc.freeze()  # the child's garbage collector leaves the parent's objects alone: their pages stay shared
@@ -258,7 +259,7 @@ def _forked(work:Callable, seconds:float) -> tuple:
     try: os.setpgid(pid, pid)
     except OSError: pass  # the child did it first
     res, done, ended = None, False, False
-    try: res, done, ended = _read(r, seconds)
+    try: res, done, ended = _read(r, seconds, [] if cases is None else cases)
     finally:
         os.close(r)
         if not ended:
@@ -280,9 +281,9 @@ def call_limited(f:Callable, # the function to call
     from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
     kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
     if not _can_fork(): return _in_process(f, args, kwargs, seconds)
-    def work(done):
+    def work(tell):
         v = f(*args, **kwargs)
-        done(); return v
+        tell(b'D'); return v
     res = _forked(work, seconds)
     if res[0] == 'ok': return res[1]
     if res[0] in ('slow', 'late'): raise TooSlow()
@@ -400,11 +401,14 @@ def _snapshot(x):
 def _state_diff(a, b) -> str|None:
     "How snapshot `b` differs from `a`, exactly: any change of a value, or of anything `_snapshot` keeps about it"
     if isinstance(a, _Held) and isinstance(b, _Held):
+        pandas = _pandas_kind(a.values) is not None  # its index first: differs' words about an index are for results
+        d = None if pandas else differs(a.values, b.values, 0, 0)
+        if d: return d
         for k, v in a.about.items():
             try: same = differs(v, b.about.get(k), 0, 0) is None
             except Exception: same = repr(v) == repr(b.about.get(k))
             if not same: return f'its {k}: was {_short(v)}, now {_short(b.about.get(k))}'
-        return differs(a.values, b.values, 0, 0)
+        return differs(a.values, b.values, 0, 0) if pandas else None
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return next((f'item {i}: {d}' for i, (x, y) in enumerate(zip(a, b)) if (d := _state_diff(x, y))), None)
     if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
@@ -435,41 +439,57 @@ def _attempt(ex:Exercise, answer, mine:Case, expected, trusted:bool) -> Callable
         except Exception as e: return 'compared', f'what it returned ({_kind(got)}) cannot be compared: {e!r}'
     return attempt
 
-def _try_case(ex:Exercise, answer, ref:Case, mine:Case, where:str) -> str|None:
-    "What went wrong with `answer` on one case (built twice: once for the reference, once for the answer)"
-    t0 = time.perf_counter()
-    expected = ex.reference(*ref.args, **ref.kwargs)
-    took = time.perf_counter() - t0
-    if ex.kind == 'value': return ex.compare(expected, answer)
-    trusted = answer is ex.reference  # the library's own function (under the tests): it runs in this process
-    attempt = _attempt(ex, answer, mine, expected, trusted)
-    if trusted: res = ('ok', attempt(lambda: None))
-    elif _can_fork(): res = _forked(attempt, ex.seconds)
-    else:
-        try: res = ('ok', _in_process(attempt, (lambda: None,), {}, ex.seconds))
-        except TooSlow: res = ('slow',)
+def _said(res:tuple, where:str, took:float, ex:Exercise) -> str|None:
+    "What a case's result (an attempt's (what, message), or how the child ended) means, in words"
     if res[0] == 'slow':
         return (f'{where}: too slow, still running after {ex.seconds:g} s (the reference takes {took:.2g} s); '
                 'a loop over rows is the usual cause: use a vectorised operation')
     if res[0] == 'late': return f'{where}: what your function returned took over {_GRACE:g} s to compare'
     if res[0] == 'ended': return f'{where}: your function ended the process it ran in (exit code {res[1]})'
-    if res[0] == 'raised': raise RuntimeError(f'the check itself failed on {ex.key}:\n{res[2]}')
-    what, msg = res[1]
-    if what == 'raised': return f'{where}: your function raised an error\n{msg}'
-    if what == 'changed': return f'{where}: your function changed its input, {msg}; work on a copy instead'
-    return msg and f'{where}: {msg}'
+    if res[0] == 'raised' and len(res) == 3: raise RuntimeError(f'the check itself failed on {ex.key}:\n{res[2]}')
+    if res[0] == 'raised': return f'{where}: your function raised an error\n{res[1]}'
+    if res[0] == 'changed': return f'{where}: your function changed its input, {res[1]}; work on a copy instead'
+    return res[1] and f'{where}: {res[1]}'
+
+def _expected(ex:Exercise, ref:Case) -> tuple:
+    t0 = time.perf_counter()
+    expected = ex.reference(*ref.args, **ref.kwargs)
+    return expected, time.perf_counter() - t0
+
+def _messages(ex:Exercise, answer, refs:list, mine:list, wheres:list):
+    "Per case, in turn, what is wrong with `answer` (None if right); a learner's answer runs in one child for all"
+    trusted = answer is ex.reference  # the library's own function (under the tests): it runs in this process
+    if ex.kind == 'value' or trusted or not _can_fork():
+        for r, m, where in zip(refs, mine, wheres):
+            expected, took = _expected(ex, r)
+            if ex.kind == 'value': yield ex.compare(expected, answer); continue
+            attempt = _attempt(ex, answer, m, expected, trusted)
+            try: res = attempt(lambda: None) if trusted else _in_process(attempt, (lambda: None,), {}, ex.seconds)
+            except TooSlow: res = ('slow',)
+            yield _said(res, where, took, ex)
+        return
+    runs = [(_expected(ex, r), m) for r, m in zip(refs, mine)]  # the references first, in this process
+    attempts = [_attempt(ex, answer, m, expected, False) for (expected, _), m in runs]
+    def work(tell):
+        for attempt in attempts:
+            res = attempt(lambda: tell(b'D'))
+            tell(b'C', pickle.dumps(res))
+            if res[0] != 'compared' or res[1]: return  # the first case it fails ends the check
+    cases = []
+    end = _forked(work, ex.seconds, cases)
+    for res, where, ((_, took), _) in zip(cases + [end], wheres, runs): yield _said(res, where, took, ex)
 
 def verdict(ex:Exercise, answer) -> tuple:
     "(passed, message) for `answer` to `ex`, printing and recording nothing"
     problem = _wrong_kind(ex, answer)
     if problem: return False, problem
     refs, mine = ex.cases(), ex.cases()
-    for i, (r, m) in enumerate(zip(refs, mine)):
-        where = f'Case {i+1} of {len(refs)}, {m.says}'
-        msg = _try_case(ex, answer, r, m, where)
+    wheres = [f'Case {i+1} of {len(refs)}, {m.says}' for i, m in enumerate(mine)]
+    for m, msg in zip(mine, _messages(ex, answer, refs, mine, wheres)):
         if msg: return False, msg if ex.kind == 'function' else f'Not yet: {m.says}: {msg}'
     what = 'all its cases' if len(refs) > 1 else 'its case'
     return True, f'Correct: {ex.name} passes {what} (' + '; '.join(c.says for c in refs) + ').'
+
 
 # %% ../nbs/92_exercises.ipynb #e202e8f7
 def progress_path() -> Path:
