@@ -490,7 +490,6 @@ def verdict(ex:Exercise, answer) -> tuple:
     what = 'all its cases' if len(refs) > 1 else 'its case'
     return True, f'Correct: {ex.name} passes {what} (' + '; '.join(c.says for c in refs) + ').'
 
-
 # %% ../nbs/92_exercises.ipynb #e202e8f7
 def progress_path() -> Path:
     "The learner's progress file: `progress.json` in the cache folder (`$DLCOURSE_CACHE`, else ~/.cache/dlcourse)"
