@@ -176,6 +176,8 @@ KERNEL_CELLS = [
     "from dlcourse import exercises as E\n"
     "print('failed:', [ex.key for ex in E.all() if not E.verdict(ex, ex.reference if ex.kind == 'function' "
     "else E._reference_value(ex))[0]])",
+    "import re\ndef my_mae(p, t):\n    print('trying', flush=True)\n    return re.match(r'(a+)+$', 'a' * 64 + 'b')\n"
+    "t0 = time.time(); res = demo.check(my_mae); print(res, time.time() - t0 < 4)",
 ]
 
 def test_in_a_real_jupyter_kernel(tmp_path):
@@ -198,6 +200,7 @@ def test_in_a_real_jupyter_kernel(tmp_path):
     assert 'too slow, still running after 1 s' in out[5] and 'False True' in out[5], out[5]
     assert 'Correct' in out[6], out[6]
     assert 'failed: []' in out[7], out[7]  # every exercise's reference passes in a kernel too
+    assert 'trying' in out[8] and 'too slow' in out[8] and 'False True' in out[8], out[8]  # a C loop, its print shown
 
 # ---------------------------------------------------------------------------------------------------------------
 # Issue 19, class 5: an exercise cannot be fooled (pandas results keep their index and dtype; inputs changed in
