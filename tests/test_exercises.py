@@ -19,7 +19,7 @@ def _cells(nb:str) -> list:
 # ---------------------------------------------------------------------------------------------------------------
 def test_every_lesson_has_at_least_three():
     by_lesson = {}
-    for ex in exercises.all(): by_lesson.setdefault(ex.lesson, []).append(ex.name)
+    for ex in exercises.all_exercises(): by_lesson.setdefault(ex.lesson, []).append(ex.name)
     assert set(by_lesson) <= set(LESSONS), f'exercises for notebooks that do not exist: {set(by_lesson) - set(LESSONS)}'
     few = {nb: len(by_lesson.get(nb, [])) for nb in LESSONS if len(by_lesson.get(nb, [])) < 3}
     assert not few, f'lessons with fewer than 3 exercises: {few}'
@@ -38,7 +38,7 @@ def test_every_exercise_has_its_cell_in_its_lesson():
     assert not missing, 'exercises with no "your turn" cell: ' + ', '.join(missing)
 
 def test_every_exercise_is_complete():
-    for ex in exercises.all():
+    for ex in exercises.all_exercises():
         assert ex.task and ex.hints, f'{ex.key}: needs a task and at least one hint'
         assert callable(ex.reference), f'{ex.key}: reference {ex._reference!r} does not resolve'
         cases = ex.cases()
@@ -56,10 +56,10 @@ def test_light_import():
 # ---------------------------------------------------------------------------------------------------------------
 # check on odd answers: bad kinds get one line; nothing the learner passes is changed; errors are reported
 # ---------------------------------------------------------------------------------------------------------------
-def _function_exercises(): return [ex for ex in exercises.all() if ex.kind == 'function']
+def _function_exercises(): return [ex for ex in exercises.all_exercises() if ex.kind == 'function']
 
 def test_bad_kinds_get_one_line():
-    for ex in exercises.all():
+    for ex in exercises.all_exercises():
         for answer in (None, (lambda: 1) if ex.kind == 'value' else 42, lambda a, b, c, d, e, f, g: 1):
             if ex.kind == 'value' and not callable(answer) and answer is not None: continue
             ok, msg = verdict(ex, answer)
@@ -67,7 +67,7 @@ def test_bad_kinds_get_one_line():
             assert 'Traceback' not in msg
 
 def _unlisted(ex:Exercise) -> Exercise:
-    "`ex`, taken out of the course's list (a test's own exercise must not show up in `exercises.all()`)"
+    "`ex`, taken out of the course's list (a test's own exercise must not show up in `exercises.all_exercises()`)"
     exercises._REGISTRY.pop(ex.key, None)
     return ex
 
@@ -151,7 +151,7 @@ def test_progress_survives_a_kill_mid_write(tmp_path):
 
 def test_progress_cli(tmp_path):
     env = fresh_env(DLCOURSE_CACHE=tmp_path)
-    bank = exercises.all()[0]
+    bank = exercises.all_exercises()[0]
     (tmp_path/'progress.json').write_text(json.dumps({bank.key: dict(passed=True, tries=1, last='passed')}))
     exe = str(Path(sys.executable).with_name('dlcourse'))  # the console script, as a learner runs it
     out = subprocess.run([exe, 'progress'], env=env, capture_output=True, text=True, timeout=60)
@@ -182,7 +182,7 @@ KERNEL_CELLS = [
 
 def test_in_a_real_jupyter_kernel(tmp_path):
     nbformat = pytest.importorskip('nbformat'); nbclient = pytest.importorskip('nbclient')
-    nb_name = exercises.all()[-1].lesson
+    nb_name = exercises.all_exercises()[-1].lesson
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c.replace('{nb}', nb_name)) for c in KERNEL_CELLS])
     env_keep = {k: os.environ.get(k) for k in ('DLCOURSE_CACHE', 'PYTHONPATH', 'DLCOURSE_EXERCISES')}
     os.environ.update(DLCOURSE_CACHE=str(tmp_path), PYTHONPATH=fresh_env()['PYTHONPATH'])
@@ -417,3 +417,4 @@ def test_exercises_api_names():
     ns = {}
     exec('from dlcourse.exercises import *', ns)
     assert ns.get('all', builtins.all) is builtins.all
+    assert exercises.all is exercises.all_exercises  # the old name still works as `exercises.all()`
