@@ -226,10 +226,12 @@ def _child(work:Callable, fd:int):
 def _read(r:int, seconds:float, cases:list) -> tuple:
     "Read the child's messages (printing its output, adding to `cases`) until its result or a deadline"
     buf, res, done, deadline = b'', None, False, time.monotonic() + seconds
+    poll = select.poll()
+    poll.register(r, select.POLLIN | select.POLLHUP)
     while res is None:
         left = deadline - time.monotonic()
         if left <= 0: return None, done, False  # (result, the answer had returned, the child ended)
-        if not select.select([r], [], [], left)[0]: continue
+        if not poll.poll(left * 1000): continue
         chunk = os.read(r, 1 << 16)
         if not chunk: return None, done, True  # the child ended without a result
         buf += chunk
@@ -262,15 +264,15 @@ def _forked(work:Callable, seconds:float, cases:list|None=None) -> tuple:
     try: res, done, ended = _read(r, seconds, [] if cases is None else cases)
     finally:
         os.close(r)
-        if not ended:
-            try: os.killpg(pid, signal.SIGKILL)
-            except OSError: os.kill(pid, signal.SIGKILL)
+        try: os.killpg(pid, signal.SIGKILL)  # the child if it still runs, and whatever it started
+        except OSError:
+            if not ended: os.kill(pid, signal.SIGKILL)
         status = os.waitpid(pid, 0)[1]
     if res is not None: return res
     if not ended: return ('late',) if done else ('slow',)
     return ('ended', os.waitstatus_to_exitcode(status))
 
-def _can_fork() -> bool: return hasattr(os, 'fork') and hasattr(os, 'setpgid') and hasattr(select, 'select')
+def _can_fork() -> bool: return hasattr(os, 'fork') and hasattr(os, 'setpgid') and hasattr(select, 'poll')
 
 def call_limited(f:Callable, # the function to call
                  args:tuple=(), # its positional arguments
@@ -500,7 +502,7 @@ def _read_progress(path:Path) -> tuple:
     try: d = json.loads(path.read_text())
     except FileNotFoundError: return {}, True
     except (ValueError, UnicodeDecodeError): return {}, False
-    ok = isinstance(d, dict) and all(isinstance(v, dict) for v in d.values())
+    ok = isinstance(d, dict) and all(isinstance(v, dict) and isinstance(v.get('tries', 0), int) for v in d.values())
     return (d, True) if ok else ({}, False)
 
 def load_progress(path=None, # the progress file; default: `progress_path()`

@@ -349,6 +349,19 @@ def test_exercises_cannot_hang_in_the_comparison():
     ok, msg = verdict(neg, lambda x: Endless())
     assert not ok and 'took over 2 s to compare' in msg and time.monotonic() - t0 < 1 + 2 + 1, msg
 
+def test_exercises_leave_nothing_running(tmp_path):
+    "What an answer starts (here a `sleep 60`) is killed with it, even when the answer itself returns"
+    import time
+    pid_file = tmp_path/'pid'
+    def starts(p, t):
+        pid_file.write_text(str(subprocess.Popen(['sleep', '60']).pid))
+        return (p - t).abs().mean()
+    assert verdict(_demo(), starts)[0]
+    pid = int(pid_file.read_text())
+    time.sleep(0.2)
+    status = Path(f'/proc/{pid}/status')
+    assert not status.exists() or re.search(r'^State:\s+Z', status.read_text(), re.M), status.read_text()
+
 def test_exercises_without_fork(monkeypatch):
     "Where there is no fork (Windows), the old way: a timer signal on the main thread; errors and results as before"
     import time
