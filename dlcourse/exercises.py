@@ -4,7 +4,8 @@
 
 # %% ../nbs/92_exercises.ipynb #3730510c
 from __future__ import annotations
-import importlib, inspect, json, math, os, pkgutil, re, signal, sys, threading, time, traceback
+import contextlib, copy, gc, importlib, inspect, io, json, math, os, pickle, pkgutil, re, select, signal, struct, sys
+import threading, time, traceback, warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +15,7 @@ from .files import cache_root, write_atomic
 
 # %% auto #0
 __all__ = ['is_blank', 'differs', 'Case', 'TooSlow', 'call_limited', 'their_traceback', 'Exercise', 'verdict', 'progress_path',
-           'load_progress', 'record', 'status', 'banks', 'all', 'LessonExercises', 'lesson', 'progress_table',
+           'load_progress', 'record', 'status', 'banks', 'all_exercises', 'LessonExercises', 'lesson', 'progress_table',
            'show_progress']
 
 # %% ../nbs/92_exercises.ipynb #a313fed2
@@ -64,14 +65,52 @@ def _array_diff(e, g, rtol, atol) -> str|None:
     return f'at position {at}: expected {_short(e[i].item() if hasattr(e[i], "item") else e[i])}, ' \
            f'got {_short(g[i].item() if hasattr(g[i], "item") else g[i])} ({int(bad.sum())} of {bad.size} differ)'
 
+def _pandas_kind(x) -> str|None:
+    "'DataFrame', 'Series' or 'Index' if `x` is one (pandas is already imported if it is), else None"
+    pd = sys.modules.get('pandas')
+    if pd is None: return None
+    return next((k for k in ('DataFrame', 'Series', 'Index') if isinstance(x, getattr(pd, k))), None)
+
+def _family(dtype) -> str:
+    "What values of `dtype` are to a learner: numbers (int, float, nullable alike), booleans, dates, categories, text"
+    import pandas as pd
+    t = pd.api.types
+    if isinstance(dtype, pd.CategoricalDtype): return 'categories'
+    if t.is_bool_dtype(dtype): return 'booleans'
+    if t.is_numeric_dtype(dtype): return 'numbers'
+    if t.is_datetime64_any_dtype(dtype): return f'dates ({getattr(dtype, "tz", None) or "no time zone"})'
+    if t.is_timedelta64_dtype(dtype): return 'durations'
+    return 'text or objects' if t.is_object_dtype(dtype) or t.is_string_dtype(dtype) else str(dtype)
+
+def _index_diff(e, g) -> str|None:
+    "How index `g` differs from `e`: the labels, position by position (pandas lines values up by label)"
+    if e.equals(g): return None
+    if len(e) != len(g): return f'index: expected {len(e)} labels, got {len(g)}'
+    i = next((i for i, (a, b) in enumerate(zip(e, g)) if differs(a, b, 0, 0)), 0)
+    label = lambda x: _short(x.item() if hasattr(x, 'item') else x)  # 3, not np.int64(3)
+    return (f'index: at position {i}: expected label {label(e[i])}, got {label(g[i])}; pandas lines values up by '
+            'label, so these would land on other rows (keep the index of the input)')
+
+def _pandas_diff(kind:str, e, g, rtol, atol) -> str|None:
+    "`differs` for pandas: the same kind (or, for a Series or Index, an array), index, kinds of values, then values"
+    g_kind, g = _pandas_kind(g), _to_numpy(g) if kind != 'DataFrame' and _pandas_kind(g) is None else g
+    if g_kind != kind and not (g_kind is None and kind != 'DataFrame' and hasattr(g, 'shape') and hasattr(g, 'dtype')):
+        return f'expected a pandas {kind}' + (' (or an array)' if kind != 'DataFrame' else '') + f', got {_kind(g)}'
+    if len(e) != len(g): return f'expected {len(e)} {"labels" if kind == "Index" else "rows"}, got {len(g)}'
+    if kind == 'DataFrame': return _index_diff(e.index, g.index) or _frame_diff(e, g, rtol, atol)
+    d = _index_diff(e.index, g.index) if kind == 'Series' and g_kind else None  # an array has no index to misalign
+    if d: return d
+    fe, fg = _family(e.dtype), _family(g.dtype)
+    if fe != fg: return f'expected {fe}, got {fg} (dtype {g.dtype})'
+    return _array_diff(_to_numpy(e), _to_numpy(g), rtol, atol)
+
 def _frame_diff(e, g, rtol, atol) -> str|None:
     if list(e.columns) != list(g.columns):
         missing, extra = [c for c in e.columns if c not in g.columns], [c for c in g.columns if c not in e.columns]
         if missing or extra: return f'columns: missing {missing}, unexpected {extra}'
         return f'columns in another order: expected {list(e.columns)}, got {list(g.columns)}'
-    if len(e) != len(g): return f'expected {len(e)} rows, got {len(g)}'
-    for c in e.columns:
-        d = differs(e[c], g[c], rtol, atol)
+    for i, c in enumerate(e.columns):
+        d = _pandas_diff('Series', e.iloc[:, i], g.iloc[:, i], rtol, atol)
         if d: return f'column {c!r}: {d}'
     return None
 
@@ -85,9 +124,8 @@ def differs(expected, # what the reference returned
     rtol, atol = check_num(rtol, 'rtol', lo=0), check_num(atol, 'atol', lo=0)
     if expected is None or isinstance(expected, (str, bytes)):
         return None if got == expected else f'expected {_short(expected)}, got {_short(got)}'
-    if type(expected).__name__ == 'DataFrame':
-        if type(got).__name__ != 'DataFrame': return f'expected a DataFrame, got {_kind(got)}'
-        return _frame_diff(expected, got, rtol, atol)
+    kind = _pandas_kind(expected)
+    if kind: return _pandas_diff(kind, expected, got, rtol, atol)
     if isinstance(expected, dict):
         if not isinstance(got, dict): return f'expected a dict, got {_kind(got)}'
         if set(expected) != set(got): return f'expected keys {sorted(map(str, expected))}, got {sorted(map(str, got))}'
@@ -131,16 +169,13 @@ class TooSlow(Exception):
     "A learner's answer ran longer than the exercise allows"
 
 # %% ../nbs/92_exercises.ipynb #123d9a00
+_GRACE = 2.0  # seconds a check may take, once the answer has returned, to compare what it returned
+_OUT_MAX = 100_000  # characters of an answer's printed output passed on; the rest is cut
+
 def _on_alarm(signum, frame): raise TooSlow()
 
-def call_limited(f:Callable, # the function to call
-                 args:tuple=(), # its positional arguments
-                 kwargs:dict|None=None, # its keyword arguments
-                 seconds:float=5.0, # how long it may run
-                ):
-    "`f(*args, **kwargs)`, or `TooSlow` after `seconds`: a timer signal on the main thread, else a watched thread"
-    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
-    kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
+def _in_process(f:Callable, args:tuple, kwargs:dict, seconds:float):
+    "Where there is no `os.fork` (Windows): a timer signal on the main thread, else a watched thread left running"
     if threading.current_thread() is threading.main_thread() and hasattr(signal, 'setitimer'):
         old = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -156,12 +191,115 @@ def call_limited(f:Callable, # the function to call
     if 'error' in out: raise out['error']
     return out['value']
 
+def _send(fd:int, tag:bytes, data:bytes=b''):
+    "One message from the child to the parent: a tag, the length, the data"
+    msg = tag + struct.pack('>I', len(data)) + data
+    while msg: msg = msg[os.write(fd, msg):]
+
+class _PipeText(io.TextIOBase):
+    "The child's stdout or stderr: what the answer prints reaches the parent as it comes, up to `_OUT_MAX` characters"
+    def __init__(self, fd:int, tag:bytes): self.fd, self.tag, self.n = fd, tag, 0
+    def writable(self): return True
+    def write(self, s):
+        if self.n < _OUT_MAX:
+            cut = '\n... (output cut)\n' if self.n + len(s) > _OUT_MAX else ''
+            _send(self.fd, self.tag, (s[:_OUT_MAX - self.n] + cut).encode('utf-8', 'replace'))
+        self.n += len(s)
+        return len(s)
+
+def _child(work:Callable, fd:int):
+    "In the forked child: send `work(tell)`'s ('ok', value) or ('raised', error, traceback text), then exit"
+    try:
+        os.setpgid(0, 0)  # a process group of its own: whatever the answer starts is killed with it
+        if 'torch' in sys.modules: sys.modules['torch'].set_num_threads(1)  # OpenMP's pool does not survive a fork
+        sys.stdout, sys.stderr = _PipeText(fd, b'o'), _PipeText(fd, b'e')
+        try: res = ('ok', work(lambda tag, data=b'': _send(fd, tag, data)))
+        except BaseException as e: res = ('raised', e, ''.join(traceback.format_exception(e)))
+        try: data = pickle.dumps(res)
+        except Exception as e:  # pickle cannot carry it: say what it was
+            data = pickle.dumps(('raised', TypeError(f'the result ({_kind(res[1])}) cannot come back from the '
+                                                     f'child process: {e}'), '') if res[0] == 'ok' else
+                                ('raised', RuntimeError(f'{_kind(res[1])}: {res[1]}'), res[2]))
+        _send(fd, b'R', data)
+    finally: os._exit(0)  # never back into the caller's code
+
+def _read(r:int, seconds:float, cases:list) -> tuple:
+    "Read the child's messages (printing its output, adding to `cases`) until its result or a deadline"
+    buf, res, done, deadline = b'', None, False, time.monotonic() + seconds
+    poll = select.poll()
+    poll.register(r, select.POLLIN | select.POLLHUP)
+    while res is None:
+        left = deadline - time.monotonic()
+        if left <= 0: return None, done, False  # (result, the answer had returned, the child ended)
+        if not poll.poll(left * 1000): continue
+        chunk = os.read(r, 1 << 16)
+        if not chunk: return None, done, True  # the child ended without a result
+        buf += chunk
+        while len(buf) >= 5 and len(buf) >= 5 + struct.unpack('>I', buf[1:5])[0]:
+            n = 5 + struct.unpack('>I', buf[1:5])[0]
+            tag, data, buf = buf[:1], buf[5:n], buf[n:]
+            if tag in (b'o', b'e'): (sys.stdout if tag == b'o' else sys.stderr).write(data.decode('utf-8', 'replace'))
+            elif tag == b'D': done, deadline = True, time.monotonic() + _GRACE  # the answer returned: compare
+            elif tag == b'C': done, deadline = False, time.monotonic() + seconds; cases.append(pickle.loads(data))
+            else: res = pickle.loads(data)  # from our own child
+    return res, done, True
+
+def _forked(work:Callable, seconds:float, cases:list|None=None) -> tuple:
+    "`work(tell)` in a forked child, killed `seconds` after it starts a case (`_GRACE` s after the answer returned)"
+    r, w = os.pipe()
+    pid = None
+    gc.freeze()  # the child's garbage collector leaves the parent's objects alone: their pages stay shared
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', DeprecationWarning)  # Python 3.12+ warns of fork() with threads running
+            pid = os.fork()
+    finally:
+        if pid != 0: gc.unfreeze()
+        if pid is None: os.close(r); os.close(w)  # fork failed (no memory, too many processes): say so
+    if pid == 0: os.close(r); _child(work, w)
+    os.close(w)
+    try: os.setpgid(pid, pid)
+    except OSError: pass  # the child did it first
+    res, done, ended = None, False, False
+    try: res, done, ended = _read(r, seconds, [] if cases is None else cases)
+    finally:
+        os.close(r)
+        try: os.killpg(pid, signal.SIGKILL)  # the child if it still runs, and whatever it started
+        except OSError:
+            if not ended: os.kill(pid, signal.SIGKILL)
+        status = os.waitpid(pid, 0)[1]
+    if res is not None: return res
+    if not ended: return ('late',) if done else ('slow',)
+    return ('ended', os.waitstatus_to_exitcode(status))
+
+def _can_fork() -> bool: return hasattr(os, 'fork') and hasattr(os, 'setpgid') and hasattr(select, 'poll')
+
+def call_limited(f:Callable, # the function to call
+                 args:tuple=(), # its positional arguments
+                 kwargs:dict|None=None, # its keyword arguments
+                 seconds:float=5.0, # how long it may run
+                ):
+    "`f(*args, **kwargs)` run in a child process killed after `seconds` (then `TooSlow`); its result comes by pickle"
+    from dlcourse.checks import check_num  # numpy and pandas: imported only when a check runs
+    kwargs, seconds = kwargs or {}, check_num(seconds, 'seconds', lo=0, lo_open=True, hi=3600)
+    if not _can_fork(): return _in_process(f, args, kwargs, seconds)
+    def work(tell):
+        v = f(*args, **kwargs)
+        tell(b'D'); return v
+    res = _forked(work, seconds)
+    if res[0] == 'ok': return res[1]
+    if res[0] in ('slow', 'late'): raise TooSlow()
+    name = getattr(f, '__name__', 'the function')
+    if res[0] == 'ended': raise ChildProcessError(f'{name} ended the process it ran in (exit code {res[1]})')
+    if res[2]: res[1].add_note('In the child process:\n' + res[2].rstrip())
+    raise res[1]
+
 # %% ../nbs/92_exercises.ipynb #171615a2
 def _library(fn:str) -> bool: return fn.startswith((sys.prefix, sys.base_prefix)) or 'site-packages' in fn
 
 def _checker_codes() -> set:
     "The code of the checker's own functions (and the functions nested in them), whose frames a learner never needs"
-    codes = [globals()[n].__code__ for n in ('call_limited', '_try_case') if n in globals()]
+    codes = [globals()[n].__code__ for n in ('call_limited', '_attempt', '_child', '_in_process') if n in globals()]
     return set(codes) | {c for code in codes for c in code.co_consts if inspect.iscode(c)}
 
 def their_traceback(e:BaseException) -> str:
@@ -229,51 +367,127 @@ def _wrong_kind(ex:Exercise, answer) -> str|None:
     except ValueError: pass  # no signature to read (a builtin): just try it
     return None
 
+class _Held:
+    "What an array, tensor or pandas object held: a copy of its values, and everything else about it as plain data"
+    def __init__(self, values, **about): self.values, self.about = values, about
+
+def _copied(x):
+    try: return copy.deepcopy(x)
+    except Exception: return repr(x)
+
+def _pandas_about(x) -> dict:
+    "Everything about a Series, DataFrame or Index other than its values: dtypes, names, index, attrs, flags"
+    if _pandas_kind(x) == 'Index': return dict(dtype=str(x.dtype), names=list(x.names))
+    about = dict(dtypes=[(c, str(t)) for c, t in x.dtypes.items()] if x.ndim == 2 else str(x.dtype),
+                 index=x.index.copy(), **{'index dtype': str(x.index.dtype), 'index names': list(x.index.names)})
+    if x.ndim == 2: about.update(columns=list(x.columns), **{'column names': list(x.columns.names)})
+    else: about['name'] = x.name
+    return dict(about, attrs=_copied(x.attrs), flags=dict(allows_duplicate_labels=x.flags.allows_duplicate_labels))
+
 def _snapshot(x):
-    "A copy of what `x` holds (for a model, also its modes and frozen parameters), to tell whether it changed"
+    "A copy of what `x` holds and of all about it (for a model, also its modes and frozen parameters)"
     if isinstance(x, (list, tuple)): return [_snapshot(v) for v in x]
     if isinstance(x, dict): return {k: _snapshot(v) for k, v in x.items()}
     if isinstance(x, (int, float, complex, str, bytes, type(None))): return x
+    if isinstance(x, (set, bytearray)): return x.copy()
     if hasattr(x, 'state_dict') and hasattr(x, 'modules'):  # a torch model: weights, modes, what is frozen
         return dict(weights={k: v.detach().clone() for k, v in x.state_dict().items()},
                     modes=[m.training for m in x.modules()], trainable=[p.requires_grad for p in x.parameters()])
-    if hasattr(x, 'detach') and hasattr(x, 'clone'): return x.detach().clone()  # a tensor
-    if hasattr(x, 'copy') and hasattr(x, 'shape'): return x.copy()  # an array, Series or DataFrame (deep)
+    if hasattr(x, 'detach') and hasattr(x, 'clone'):  # a tensor
+        grad = None if getattr(x, 'grad', None) is None else x.grad.detach().clone()
+        return _Held(x.detach().clone(), dtype=str(x.dtype), requires_grad=x.requires_grad, grad=grad)
+    if _pandas_kind(x): return _Held(x.copy(deep=True), **_pandas_about(x))
+    if hasattr(x, 'copy') and hasattr(x, 'shape') and hasattr(x, 'dtype'): return _Held(x.copy(), dtype=str(x.dtype))
     return None
+
+def _state_diff(a, b) -> str|None:
+    "How snapshot `b` differs from `a`, exactly: any change of a value, or of anything `_snapshot` keeps about it"
+    if isinstance(a, _Held) and isinstance(b, _Held):
+        pandas = _pandas_kind(a.values) is not None  # its index first: differs' words about an index are for results
+        d = None if pandas else differs(a.values, b.values, 0, 0)
+        if d: return d
+        for k, v in a.about.items():
+            try: same = differs(v, b.about.get(k), 0, 0) is None
+            except Exception: same = repr(v) == repr(b.about.get(k))
+            if not same: return f'its {k}: was {_short(v)}, now {_short(b.about.get(k))}'
+        return differs(a.values, b.values, 0, 0) if pandas else None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return next((f'item {i}: {d}' for i, (x, y) in enumerate(zip(a, b)) if (d := _state_diff(x, y))), None)
+    if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
+        return next((f'[{k!r}]: {d}' for k in a if (d := _state_diff(a[k], b[k]))), None)
+    return differs(a, b, 0, 0)
 
 def _changed(before:list, mine:Case) -> str|None:
     "Which argument of `mine` the answer changed in place (compared with its `before` snapshots), and how"
     named = [(f'argument {i+1}', a) for i, a in enumerate(mine.args)] + [(f'{k}=', v) for k, v in mine.kwargs.items()]
     for snap, (name, arg) in zip(before, named):
-        d = None if snap is None else differs(snap, _snapshot(arg))
+        d = None if snap is None else _state_diff(snap, _snapshot(arg))
         if d: return f'{name} ({_kind(arg)}): {d}'
     return None
 
-def _try_case(ex:Exercise, answer, ref:Case, mine:Case, where:str) -> str|None:
-    "What went wrong with `answer` on one case (built twice: once for the reference, once for the answer)"
-    t0 = time.perf_counter()
-    expected = ex.reference(*ref.args, **ref.kwargs)
-    took = time.perf_counter() - t0
-    if ex.kind == 'value': return ex.compare(expected, answer)
+def _attempt(ex:Exercise, answer, mine:Case, expected, trusted:bool) -> Callable:
+    "`attempt(done)`: run `answer` on `mine`, call `done()`, then check its inputs and compare: (what, message)"
     before = [_snapshot(a) for a in [*mine.args, *mine.kwargs.values()]]
-    try: got = call_limited(answer, mine.args, mine.kwargs, ex.seconds)
-    except TooSlow:
+    def attempt(done):
+        try: got = answer(*mine.args, **mine.kwargs)
+        except TooSlow: raise  # the timer of `_in_process`
+        except BaseException as e:  # SystemExit and KeyboardInterrupt too: the answer raised them itself
+            if trusted and not isinstance(e, Exception): raise  # in this process: a real Ctrl-C
+            return 'raised', their_traceback(e)
+        done()
+        changed = _changed(before, mine)
+        if changed: return 'changed', changed
+        try: return 'compared', ex.compare(expected, got)
+        except Exception as e: return 'compared', f'what it returned ({_kind(got)}) cannot be compared: {e!r}'
+    return attempt
+
+def _said(res:tuple, where:str, took:float, ex:Exercise) -> str|None:
+    "What a case's result (an attempt's (what, message), or how the child ended) means, in words"
+    if res[0] == 'slow':
         return (f'{where}: too slow, still running after {ex.seconds:g} s (the reference takes {took:.2g} s); '
                 'a loop over rows is the usual cause: use a vectorised operation')
-    except Exception as e: return f'{where}: your function raised an error\n{their_traceback(e)}'
-    changed = _changed(before, mine)
-    if changed: return f'{where}: your function changed its input, {changed}; work on a copy instead'
-    d = ex.compare(expected, got)
-    return d and f'{where}: {d}'
+    if res[0] == 'late': return f'{where}: what your function returned took over {_GRACE:g} s to compare'
+    if res[0] == 'ended': return f'{where}: your function ended the process it ran in (exit code {res[1]})'
+    if res[0] == 'raised' and len(res) == 3: raise RuntimeError(f'the check itself failed on {ex.key}:\n{res[2]}')
+    if res[0] == 'raised': return f'{where}: your function raised an error\n{res[1]}'
+    if res[0] == 'changed': return f'{where}: your function changed its input, {res[1]}; work on a copy instead'
+    return res[1] and f'{where}: {res[1]}'
+
+def _expected(ex:Exercise, ref:Case) -> tuple:
+    t0 = time.perf_counter()
+    expected = ex.reference(*ref.args, **ref.kwargs)
+    return expected, time.perf_counter() - t0
+
+def _messages(ex:Exercise, answer, refs:list, mine:list, wheres:list):
+    "Per case, in turn, what is wrong with `answer` (None if right); a learner's answer runs in one child for all"
+    trusted = answer is ex.reference  # the library's own function (under the tests): it runs in this process
+    if ex.kind == 'value' or trusted or not _can_fork():
+        for r, m, where in zip(refs, mine, wheres):
+            expected, took = _expected(ex, r)
+            if ex.kind == 'value': yield ex.compare(expected, answer); continue
+            attempt = _attempt(ex, answer, m, expected, trusted)
+            try: res = attempt(lambda: None) if trusted else _in_process(attempt, (lambda: None,), {}, ex.seconds)
+            except TooSlow: res = ('slow',)
+            yield _said(res, where, took, ex)
+        return
+    runs = [(_expected(ex, r), m) for r, m in zip(refs, mine)]  # the references first, in this process
+    attempts = [_attempt(ex, answer, m, expected, False) for (expected, _), m in runs]
+    def work(tell):
+        for attempt in attempts:
+            res = attempt(lambda: tell(b'D'))
+            tell(b'C', pickle.dumps(res))
+            if res[0] != 'compared' or res[1]: return  # the first case it fails ends the check
+    cases = []
+    end = _forked(work, ex.seconds, cases)
+    for res, where, ((_, took), _) in zip(cases + [end], wheres, runs): yield _said(res, where, took, ex)
 
 def verdict(ex:Exercise, answer) -> tuple:
     "(passed, message) for `answer` to `ex`, printing and recording nothing"
     problem = _wrong_kind(ex, answer)
     if problem: return False, problem
     refs, mine = ex.cases(), ex.cases()
-    for i, (r, m) in enumerate(zip(refs, mine)):
-        where = f'Case {i+1} of {len(refs)}, {m.says}'
-        msg = _try_case(ex, answer, r, m, where)
+    wheres = [f'Case {i+1} of {len(refs)}, {m.says}' for i, m in enumerate(mine)]
+    for m, msg in zip(mine, _messages(ex, answer, refs, mine, wheres)):
         if msg: return False, msg if ex.kind == 'function' else f'Not yet: {m.says}: {msg}'
     what = 'all its cases' if len(refs) > 1 else 'its case'
     return True, f'Correct: {ex.name} passes {what} (' + '; '.join(c.says for c in refs) + ').'
@@ -283,25 +497,59 @@ def progress_path() -> Path:
     "The learner's progress file: `progress.json` in the cache folder (`$DLCOURSE_CACHE`, else ~/.cache/dlcourse)"
     return cache_root()/'progress.json'
 
+def _read_progress(path:Path) -> tuple:
+    "(progress, readable): {} and True for a missing file; {} and False for one that is not a dict of dicts"
+    try: d = json.loads(path.read_text())
+    except FileNotFoundError: return {}, True
+    except (ValueError, UnicodeDecodeError): return {}, False
+    ok = isinstance(d, dict) and all(isinstance(v, dict) and isinstance(v.get('tries', 0), int) for v in d.values())
+    return (d, True) if ok else ({}, False)
+
 def load_progress(path=None, # the progress file; default: `progress_path()`
                  ) -> dict:
     "{'<lesson>/<name>': {'passed', 'tries', 'last', 'when'}} from the progress file; empty if missing or unreadable"
-    try: d = json.loads(Path(path or progress_path()).read_text())
-    except (FileNotFoundError, ValueError, UnicodeDecodeError): return {}
-    return {k: v for k, v in d.items() if isinstance(v, dict)} if isinstance(d, dict) else {}
+    return _read_progress(Path(path or progress_path()))[0]
+
+@contextlib.contextmanager
+def _locked(path:Path):
+    "Hold an exclusive lock on `.<name>.lock` beside `path` (`fcntl.flock`; where there is no fcntl, no lock)"
+    try: import fcntl
+    except ImportError: yield; return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f'.{path.name}.lock'), 'a') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
+
+def _keep_aside(path:Path) -> Path:
+    "Rename a progress file that cannot be read to `<name>.damaged-<UTC time>`, beside it, never over another"
+    stamp = datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%SZ')
+    kept = path.with_name(f'{path.name}.damaged-{stamp}')
+    for i in range(2, 1000):
+        if not kept.exists(): break
+        kept = path.with_name(f'{path.name}.damaged-{stamp}-{i}')
+    os.replace(path, kept)
+    return kept
 
 def record(ex:Exercise, # the exercise checked
            ok:bool, # whether the answer passed
            path=None, # the progress file; default: `progress_path()`
-          ) -> dict:
-    "Add one try of `ex` to the progress file, atomically (a crash leaves the old file whole); returns its entry"
+          ) -> dict|None:
+    "Add one try of `ex` to the progress file, under a lock and atomically; returns its entry (None if not saved)"
     path = Path(path or progress_path())
-    d = load_progress(path)
-    old = d.get(ex.key, {})
-    d[ex.key] = dict(passed=bool(old.get('passed')) or bool(ok), tries=int(old.get('tries', 0)) + 1,
-                     last='passed' if ok else 'failed', when=datetime.now(timezone.utc).isoformat(timespec='seconds'))
-    try: write_atomic(path, json.dumps(d, indent=1, sort_keys=True).encode())
-    except OSError as e: print(f'(progress not saved: {e})')
+    try:
+        with _locked(path):
+            d, readable = _read_progress(path)
+            if not readable:
+                kept = _keep_aside(path)
+                print(f'(Your progress file could not be read: it is kept as {kept.name} beside it, '
+                      'and a new one is started.)')
+            old = d.get(ex.key, {})
+            d[ex.key] = dict(passed=bool(old.get('passed')) or bool(ok), tries=int(old.get('tries', 0)) + 1,
+                             last='passed' if ok else 'failed',
+                             when=datetime.now(timezone.utc).isoformat(timespec='seconds'))
+            write_atomic(path, json.dumps(d, indent=1, sort_keys=True).encode())
+    except OSError as e: return print(f'(progress not saved: {e})')
     return d[ex.key]
 
 def status(ex:Exercise, progress:dict|None=None) -> str:
@@ -347,6 +595,8 @@ def solution(self:Exercise):
     intro = f'computed by {where}' if self.kind == 'value' else f'as the library writes it ({where})'
     print(f'# {self.name}, {intro}:\n' + inspect.getsource(ref).rstrip())
 
+del check, hint, solution  # `@patch` leaves each name as None in the module: they are methods
+
 # %% ../nbs/92_exercises.ipynb #a4172405
 def banks() -> list:
     "The modules that define the course's exercises: every `dlcourse.exercises_<part>` (each imports only this one)"
@@ -354,7 +604,7 @@ def banks() -> list:
     names = [m.name for m in pkgutil.iter_modules(dlcourse.__path__)]
     return sorted(f'dlcourse.{n}' for n in names if n.startswith('exercises_'))
 
-def all() -> list:
+def all_exercises() -> list:
     "Every exercise of the course, in lesson order (each has `.name`, `.lesson`, `.task` and `.status`)"
     for m in banks(): importlib.import_module(m)
     return sorted(_REGISTRY.values(), key=lambda ex: ex.lesson)  # stable: the order of definition within a lesson
@@ -382,11 +632,16 @@ class LessonExercises(list):
 def lesson(name:str, # a lesson notebook's name, e.g. '06_dates' (or a unique start of it, e.g. '06')
           ) -> LessonExercises:
     "The exercises of lesson `name`, numbered q1, q2, ... in the order the lesson meets them"
-    exs = all()
+    exs = all_exercises()
     names = sorted({ex.lesson for ex in exs})
     match = [n for n in names if n == name] or [n for n in names if n.startswith(str(name))]
     if len(match) != 1: raise ValueError(f'name={name!r}: expected one of ' + ', '.join(names))
     return LessonExercises(ex for ex in exs if ex.lesson == match[0])
+
+def __getattr__(name:str):
+    "`exercises.all()`, the old name of `all_exercises`, still works; `import *` leaves Python's `all` alone"
+    if name == 'all': return all_exercises
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 # %% ../nbs/92_exercises.ipynb #f9a57681
 def progress_table(progress:dict|None=None, # progress as `load_progress` returns it; default: the learner's file
@@ -394,7 +649,7 @@ def progress_table(progress:dict|None=None, # progress as `load_progress` return
     "One row per lesson: {'lesson', 'passed', 'tried', 'total'}, then a last row for the whole course"
     p = load_progress() if progress is None else progress
     rows = {}
-    for ex in all():
+    for ex in all_exercises():
         r = rows.setdefault(ex.lesson, dict(lesson=ex.lesson, passed=0, tried=0, total=0))
         s = status(ex, p)
         r['total'] += 1; r['passed'] += s == 'passed'; r['tried'] += s == 'tried'
@@ -410,3 +665,5 @@ def show_progress(progress:dict|None=None, # progress as `load_progress` returns
         tried = f'  ({r["tried"]} tried)' if r['tried'] else ''
         lines.append(f'{r["lesson"]:<20} {_bar(r["passed"], r["total"])} {r["passed"]:>2}/{r["total"]:<2}{tried}')
     print('\n'.join(lines[:-1] + ['-' * len(lines[0]), lines[-1]]))
+    if progress is None and not _read_progress(progress_path())[1]:
+        print('(Your progress file could not be read: the next check keeps it aside and starts a new one.)')

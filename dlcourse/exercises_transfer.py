@@ -334,14 +334,14 @@ def _apply_cleaning_cases():
                  (two, [], {'b.jpg': 'Ponni'}), dict(label_col='variety'))]
 
 def _cleaned_frame_diff(expected, got):
-    "`differs`, then the dtype of each column, then a fresh 0..n-1 index"
+    "A fresh 0..n-1 index, then `differs`, then the dtype of each column"
+    if type(got).__name__ == 'DataFrame' and list(got.index) != list(range(len(got))):
+        return f'expected the index 0..{len(got) - 1} (reset it after dropping rows), got {list(got.index)}'
     d = differs(expected, got)
     if d: return d
     for c in expected.columns:
         if expected[c].dtype != got[c].dtype:
             return f'column {c!r}: expected dtype {expected[c].dtype}, got {got[c].dtype}'
-    if list(got.index) != list(range(len(got))):
-        return f'expected the index 0..{len(got) - 1} (reset it after dropping rows), got {list(got.index)}'
     return None
 
 ex_apply_cleaning = Exercise(

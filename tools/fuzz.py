@@ -420,7 +420,8 @@ BASE = {
 SKIP = {
     'exercises.Case': 'a case container', 'exercises.TooSlow': 'an exception class',
     'exercises.Exercise': 'an exercise container (its banks test every one)',
-    'exercises.LessonExercises': 'a list of exercises', 'exercises.all': 'imports every bank (tests/test_exercises.py)',
+    'exercises.LessonExercises': 'a list of exercises',
+    'exercises.all_exercises': 'imports every bank (tests/test_exercises.py)',
     'exercises.record': 'writes the progress file (tests/test_exercises.py kills it mid-write)',
     'accumulation.step_peak_memory': 'starts a child process per measurement',
     'accumulation.memory_table': 'starts a child process per measurement',
