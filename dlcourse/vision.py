@@ -198,7 +198,7 @@ def _fine_tune_paddy(s:dict, # the settings of `pretrained_paddy`
         t0 = time.time()
         with _progress(model, (s['epochs'] + 1)*math.ceil(len(x)/s['bs']), progress):
             fine_tune_tensors(model, x, y, s['epochs'], base_lr=s['base_lr'], lr_mult=s['lr_mult'], bs=s['bs'],
-                              seed=s['seed'], progress=False)  # our own bar, above
+                              seed=s['seed'], flip=True, progress=False)  # our own bar, above
         secs, pred = time.time() - t0, predict_tensors(model, xv).argmax(1)
     info = dict(s, valid_acc=float((pred == yv).float().mean()), n_valid=len(yv), train_seconds=round(secs, 1),
                 valid_pred=pred.tolist(), valid_y=yv.tolist(), vocab=list(DISEASES))
