@@ -217,7 +217,7 @@ def _targets(y, loss_func, model:nn.Module) -> torch.Tensor:
     return y.to(want) if y.is_floating_point() else y
 
 def fit_tensors(model:nn.Module, # the model to train (trained in place; its train/eval modes are put back)
-                x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (a tensor or an array; floats take the model's dtype)
+                x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (tensor or array; floats take the model's dtype)
                 y:torch.Tensor, # class labels (n,) for the default loss; else anything `loss_func` takes
                 epochs:int=10, # passes over the data
                 lr=1e-2, # peak rate: a number, or `slice(hi)` / `slice(lo, hi)` across `param_groups`
@@ -247,7 +247,8 @@ def fit_tensors(model:nn.Module, # the model to train (trained in place; its tra
     opt = torch.optim.AdamW([dict(params=g, lr=pk) for g, pk in groups], weight_decay=wd)
     starts = _starts(len(x), bs, one_row_ok)
     lrs = one_cycle_lrs(epochs*len(starts), 1., pct_start=pct_start, div=div).reshape(epochs, len(starts))
-    gen, loss_func, losses = torch.Generator().manual_seed(seed), F.cross_entropy if loss_func is None else loss_func, []
+    loss_func = F.cross_entropy if loss_func is None else loss_func
+    gen, losses = torch.Generator().manual_seed(seed), []
     with _torch_seeded(seed, device), _modes_kept(model):
         model.to(device).train()
         for ep in _bar(range(epochs), progress):
