@@ -8,7 +8,7 @@ import json, math, subprocess, sys, warnings
 from typing import Callable
 import torch
 import torch.nn as nn
-from .checks import check_int, check_loader, check_loss, check_model_input, check_opt
+from .checks import check_int, check_loader, check_loss, check_model_input, check_opt, kept_global_state
 from .training import _check_ce_targets
 
 # %% auto #0
@@ -104,7 +104,9 @@ def fit_acc(model:nn.Module, # the model to train (in place); each module's trai
     losses = []
     try:
         model.train()
-        for epoch in range(n_epoch): losses += _acc_epoch(model, dl, loss_func, opt, params, n_acc, epoch, len(losses))
+        with kept_global_state():  # a DataLoader's shuffle and base seed draw from torch's RNG: the caller's is kept
+            for epoch in range(n_epoch):
+                losses += _acc_epoch(model, dl, loss_func, opt, params, n_acc, epoch, len(losses))
     except BaseException: opt.zero_grad(); raise  # no half-accumulated gradient left behind
     finally:
         for m, t in modes.items(): m.training = t

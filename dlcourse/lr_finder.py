@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import TensorDataset, DataLoader
-from .checks import check_int, check_num, check_cols, check_loader, check_loss, check_model_input, check_opt
+from .checks import (check_int, check_num, check_cols, check_loader, check_loss, check_model_input, check_opt,
+                             kept_global_state)
 from .data import synth_paddy, paddy_arrays, titanic, DISEASES
 from .stats import compare_runs
 from .training import simple_cnn
@@ -276,7 +277,8 @@ def paddy_task(size:int=32, # image size in pixels (the synthetic images are dra
 def diabetes_task(epochs:int=5, # epochs of each short training
                  ) -> LRTask:
     "scikit-learn's diabetes regression (standardised) with a one-hidden-layer MLP and mean squared error"
-    from sklearn.datasets import load_diabetes  # scikit-learn only for this task
+    with kept_global_state():  # scikit-learn's first import sets KMP_* variables and draws from `random`
+        from sklearn.datasets import load_diabetes  # scikit-learn only for this task
     epochs = check_int(epochs, 'epochs')
     X, y = load_diabetes(return_X_y=True)
     X, y = ((X - X.mean(0))/X.std(0)).astype('float32'), ((y - y.mean())/y.std()).astype('float32')

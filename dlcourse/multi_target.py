@@ -156,7 +156,7 @@ def head_probs(model:nn.Module, # a multi-head model (concatenated outputs)
               ) -> dict:
     "Per head: `(probs, targs)` over all of `dl`, probabilities from each head's own softmax (optionally with TTA)"
     sizes, beta, batches = _check_sizes(sizes), check_frac(beta, 'beta'), _all_targets(dl, sizes)
-    with eval_mode(model), torch.inference_mode():  # every module's mode is given back, even on an error
+    with eval_mode(model), torch.inference_mode(), kept_global_state():  # modes and the global RNG given back
         if tta: probs, targs = _tta(model, batches, tfms, beta=beta, heads=list(sizes.values()))
         else:
             out, targs = _plain_probs(model, batches)

@@ -68,7 +68,8 @@ def test_first_use_of_fastai_moves_nothing(helper, tmp_path):
 # Helpers that draw from torch's global RNG on purpose: they build a model (or initial coefficients), and a learner
 # seeds them with torch.manual_seed, as they seed nn.Linear. The README says so.
 CONSTRUCTORS = {'training.simple_cnn', 'transfer.simple_cnn', 'sgd.init_linear', 'sgd.init_hidden', 'sgd.init_deep',
-                'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything'}
+                'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything',
+                'lr_finder.train_eval'}  # the lesson's trainer: compare_runs seeds each of its runs
 
 @pytest.mark.costly(cpu_s=120)
 def test_every_helper_leaves_global_state_alone(tmp_path):
