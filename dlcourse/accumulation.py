@@ -8,7 +8,7 @@ import json, math, subprocess, sys, warnings
 from typing import Callable
 import torch
 import torch.nn as nn
-from .checks import check_int, check_reiterable
+from .checks import check_int, check_loader, check_loss, check_model_input, check_opt, kept_global_state
 from .training import _check_ce_targets
 
 # %% auto #0
@@ -25,8 +25,9 @@ def _forward_loss(model, xb, yb, loss_func, bs):
     try: out = model(xb)
     except ValueError as e:
         if 'more than 1 value per channel' not in str(e): raise
-        raise ValueError(f"xb: a micro-batch of {bs} row reached a BatchNorm layer in training mode, which needs 2 "
-                         "or more; use DataLoader(..., drop_last=True) or a batch size that leaves no last batch of 1"
+        raise ValueError(f"xb: a micro-batch of {bs} row reached a batch norm layer in training mode that sees one "
+                         "value per channel (BatchNorm1d, or BatchNorm2d on 1x1 maps), which needs 2 rows or more; "
+                         "use DataLoader(..., drop_last=True) or a batch size that leaves no last batch of 1"
                         ) from None
     _check_ce_targets(loss_func, out, yb, 'yb')  # labels past the last class: a clear error, not torch's IndexError
     return loss_func(out, yb)
@@ -38,8 +39,8 @@ def acc_backward(model:nn.Module, # the model (its `.grad`s are added to)
                  n_acc:int, # samples per optimizer step (the effective batch size), an int >= 1
                 ) -> tuple[float, int]:
     "Add this micro-batch's share of the `n_acc`-sample mean loss gradient to `.grad`; returns (mean loss, batch size)"
-    n_acc, bs = check_int(n_acc, 'n_acc'), _bs(yb)
-    loss = _forward_loss(model, xb, yb, loss_func, bs)
+    n_acc, bs, loss_func = check_int(n_acc, 'n_acc'), _bs(yb), check_loss(loss_func)
+    loss = _forward_loss(model, check_model_input(xb, 'xb', model), yb, loss_func, bs)
     if not loss.requires_grad: raise ValueError("model: expected parameters to train, found none that need a gradient")
     (loss / (n_acc/bs)).backward()  # fastai's GradientAccumulation: loss_grad /= n_acc/bs
     return float(loss.detach()), bs
@@ -85,15 +86,17 @@ def _acc_epoch(model, dl, loss_func, opt, params, n_acc, epoch, n_steps) -> list
 def fit_acc(model:nn.Module, # the model to train (in place); each module's train/eval mode is restored afterwards
             dl, # (x, y) micro-batches that can be iterated again: a `DataLoader` (`batch_size` < `n_acc`) or a list
             loss_func:Callable, # loss_func(model(x), y) -> the mean loss of a micro-batch
-            opt:torch.optim.Optimizer, # the optimizer (its `step` runs once per `n_acc` samples)
+            opt:torch.optim.Optimizer, # the optimizer, built on `model`'s parameters (a step per `n_acc` samples)
             n_acc:int=64, # samples per optimizer step, as fastai's `GradientAccumulation(n_acc)`
             n_epoch:int=1, # passes over `dl`
             warn_bn:bool=True, # warn when `model` has batch norm (accumulation then differs from a big batch)
            ) -> list[float]:
     "Train with gradient accumulation: a step per `n_acc` samples, exactly weighted; returns each step's mean loss"
-    n_acc, n_epoch, dl = check_int(n_acc, 'n_acc'), check_int(n_epoch, 'n_epoch'), check_reiterable(dl, 'dl')
+    n_acc, n_epoch, dl = check_int(n_acc, 'n_acc'), check_int(n_epoch, 'n_epoch'), check_loader(dl, 'dl')
+    loss_func = check_loss(loss_func)
     if not any(p.requires_grad for p in model.parameters()):
         raise ValueError("model: expected parameters to train, found none")
+    opt = check_opt(opt, model)  # an optimizer built on a copy of the model would train nothing, silently
     if warn_bn and (bns := find_bn(model)):
         warnings.warn(f"model has {len(bns)} batch-norm layer(s) (first: {bns[0][0]!r}): accumulated gradients will "
                       "differ from one big batch's, because each micro-batch is normalised with its own statistics")
@@ -101,7 +104,9 @@ def fit_acc(model:nn.Module, # the model to train (in place); each module's trai
     losses = []
     try:
         model.train()
-        for epoch in range(n_epoch): losses += _acc_epoch(model, dl, loss_func, opt, params, n_acc, epoch, len(losses))
+        with kept_global_state():  # a DataLoader's shuffle and base seed draw from torch's RNG: the caller's is kept
+            for epoch in range(n_epoch):
+                losses += _acc_epoch(model, dl, loss_func, opt, params, n_acc, epoch, len(losses))
     except BaseException: opt.zero_grad(); raise  # no half-accumulated gradient left behind
     finally:
         for m, t in modes.items(): m.training = t

@@ -117,7 +117,7 @@ def lesson_model(epochs:int=15, # training epochs
     classes = sorted(df.label.unique())
     model = simple_cnn(len(classes))
     y = torch.tensor(df.label.map(classes.index).values)
-    fit_tensors(model, images_to_tensor(x), y, epochs=epochs, lr=1e-2, seed=seed)
+    fit_tensors(model, images_to_tensor(x), y, epochs=epochs, lr=1e-2, seed=seed, flip=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.tmp-', dir=dest.parent))
     export_model(model, tmp, 'simple_cnn', classes, size=x.shape[1])
     try: tmp.rename(dest)

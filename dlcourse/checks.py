@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_checks.ipynb #15f0208a
 from __future__ import annotations
-import math, numbers
+import math, numbers, os, random, sys, warnings
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 import numpy as np
@@ -12,8 +13,9 @@ import pandas as pd
 
 # %% auto #0
 __all__ = ['check_int', 'check_num', 'check_frac', 'check_one_of', 'check_frame', 'check_cols', 'as_array', 'check_ndim',
-           'check_same_len', 'check_labels', 'check_probs', 'check_fracs', 'check_reiterable', 'is_shuffled',
-           'check_dir']
+           'check_same_len', 'check_labels', 'check_probs', 'check_fracs', 'check_preds', 'check_reiterable',
+           'check_loader', 'is_shuffled', 'check_dir', 'check_model_input', 'check_loss', 'check_opt', 'global_state',
+           'state_changes', 'kept_global_state']
 
 # %% ../nbs/00_checks.ipynb #f30bf509
 def _is_int(v) -> bool: return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -163,12 +165,18 @@ def check_labels(y, # class labels: list, array, series or tensor
         raise ValueError(f"{name}: expected labels {rng}, found {sorted(set(bad.tolist()))[:5]}")
     return a
 
-def check_probs(p, # probabilities, one row per item
+def _one_column(a:np.ndarray) -> np.ndarray: return a[:, 0] if a.ndim == 2 and a.shape[1] == 1 else a
+
+def check_probs(p, # probabilities: rows (items, classes), or one P(class 1) per item, (items,) or (items, 1)
                 name:str, # the argument's name
                 atol:float=1e-3, # how far a row's sum may be from one
                ) -> np.ndarray:
-    "`p` as a float array of rows in [0, 1] summing to one, else a `ValueError` (logits are the usual mistake)"
-    a = as_array(p, name).astype(float)
+    "`p` as rows (items, classes) in [0, 1] summing to one; one value per item is a binary P(class 1), as in sklearn"
+    a = _one_column(as_array(p, name).astype(float))
+    if a.ndim == 1:  # sklearn's log_loss reads 1-D probabilities the same way: P(class 1), so P(class 0) = 1 - p
+        a = check_fracs(a, name, hint='one value per item is read as P(class 1) of a binary problem; '
+                                      'these look like logits or scores: apply a sigmoid first')
+        return np.stack([1 - a, a], 1)
     check_ndim(a, name, 2, '(items, classes)')
     if not np.isfinite(a).all(): raise ValueError(f"{name}: expected finite probabilities, found NaN or inf")
     if a.min() < 0 or a.max() > 1 or not np.allclose(a.sum(1), 1, atol=atol):
@@ -188,6 +196,28 @@ def check_fracs(p, # probabilities, one per item (a sigmoid's outputs), any shap
         raise ValueError(f"{name}: expected {what} in [0, 1], found min {a.min():.3g}, max {a.max():.3g}: {hint}")
     return a
 
+# %% ../nbs/00_checks.ipynb #c7e1a004
+def check_preds(pred, # labels (items,), scores (items, classes), or P(class 1) per item: (items,) or (items, 1)
+                name:str, # the argument's name
+                y=None, # the true labels, if known: P(class 1) is refused unless they are 0/1
+               ) -> np.ndarray:
+    "`pred` as a 1-D int array of labels: labels as given, scores by their argmax, P(class 1) by `p > 0.5`"
+    a = _one_column(as_array(pred, name))
+    check_ndim(a, name, (1, 2), '(items,) of labels or (items, classes) of scores')
+    if a.dtype.kind == 'f' and not np.isfinite(a).all(): raise ValueError(f"{name}: expected no NaN or inf")
+    if a.ndim == 2:
+        if a.shape[1] == 0: raise ValueError(f"{name}: expected at least one column of scores, got shape {a.shape}")
+        return a.argmax(1)
+    if a.dtype.kind in 'biu' or np.all(a == np.round(a)): return a.astype(np.int64)
+    if a.min() < 0 or a.max() > 1:
+        raise ValueError(f"{name}: expected labels, (items, classes) scores, or one P(class 1) per item; found "
+                         f"fractions from {a.min():.3g} to {a.max():.3g}: logits? apply a sigmoid first")
+    labels = set() if y is None else set(np.unique(as_array(y, 'y')).tolist())
+    if not labels <= {0, 1}:
+        raise ValueError(f"{name}: one probability per item means P(class 1) of a binary problem, but y has labels "
+                         f"{sorted(labels)[:5]}: pass one column per class")
+    return (a > 0.5).astype(np.int64)
+
 # %% ../nbs/00_checks.ipynb #cc578ea3
 def check_reiterable(dl, # a DataLoader, a list of batches, or any iterable
                      name:str='dl', # the argument's name
@@ -196,6 +226,24 @@ def check_reiterable(dl, # a DataLoader, a list of batches, or any iterable
     if isinstance(dl, Iterator) or not hasattr(dl, '__iter__'):
         raise ValueError(f"{name}: expected a DataLoader or a list of batches that can be iterated more than once, "
                          f"got a one-shot {type(dl).__name__} (wrap it in list(...))")
+    return dl
+
+def _is_arrayish(v) -> bool: return getattr(v, 'ndim', 0) >= 1 and hasattr(v, 'shape') and hasattr(v, '__len__')
+
+def check_loader(dl, # a DataLoader or a list of batches
+                 name:str='dl', # the argument's name
+                 x_only_ok:bool=False, # batches may be inputs alone (not `(x, y)` pairs)
+                 reiterable:bool=True, # refuse one-shot iterables (generators, `zip`s)
+                ):
+    "`dl` if it is batches; whole arrays `(x, y)` in a tuple (one batch, not a loader) are refused with the fix"
+    if isinstance(dl, tuple) and 2 <= len(dl) <= 4 and all(_is_arrayish(v) for v in dl) and (
+            len({len(v) for v in dl}) == 1 and len({v.ndim for v in dl}) > 1 or not x_only_ok):
+        raise ValueError(f"{name}: got a tuple of {len(dl)} arrays, (x, y), which is one batch, not a loader: pass "
+                         "DataLoader(TensorDataset(x, y), batch_size=64), or [(x, y)] for one batch")
+    if reiterable: check_reiterable(dl, name)
+    if not x_only_ok and isinstance(dl, (list, tuple)) and dl and _is_arrayish(dl[0]):
+        raise ValueError(f"{name}: expected batches (xb, yb), got a {type(dl).__name__} whose first item is an array "
+                         f"of shape {tuple(dl[0].shape)}")
     return dl
 
 def is_shuffled(dl) -> bool:
@@ -214,3 +262,127 @@ def check_dir(path, # the folder
         raise NotADirectoryError(f"{name}={str(path)!r}: expected a folder, but it is a file")
     if must_exist and not p.exists(): raise FileNotFoundError(f"{name}={str(path)!r}: no such folder")
     return p
+
+# %% ../nbs/00_checks.ipynb #c7e1a011
+def _model_float(model):
+    "The float dtype of `model`'s first floating parameter (or buffer); None if it has none"
+    for t in (*model.parameters(), *model.buffers()) if model is not None else ():
+        if t.is_floating_point(): return t.dtype
+
+def _first_conv_channels(model):
+    "`in_channels` of `model`'s first 2-D convolution, or None"
+    for m in model.modules() if model is not None else ():
+        if type(m).__name__ in ('Conv2d', 'LazyConv2d') and hasattr(m, 'in_channels'): return m.in_channels or None
+
+def check_model_input(x, # what the model will be called on: a tensor, a NumPy array or a list
+                      name:str='x', # the argument's name
+                      model=None, # the model, for its float dtype and its first convolution's channels
+                     ):
+    "`x` as a tensor `model` can take: floats in the model's dtype; uint8 or channels-last images refused"
+    import torch  # here, not at the top: `dlcourse.checks` stays free of torch at import
+    t = x if isinstance(x, torch.Tensor) else torch.as_tensor(as_array(x, name))
+    if t.dtype == torch.uint8:
+        raise ValueError(f"{name}: got uint8 values (pixels 0-255?), a model takes floats: for images (n, h, w, 3) use "
+                         "dlcourse.training.images_to_tensor(x), which scales, normalises and puts channels first; "
+                         "else x.float()")
+    want = _model_float(model) or torch.get_default_dtype()
+    if t.is_floating_point() and t.dtype != want: t = t.to(want)  # float64 from NumPy: the same numbers in float32
+    c = _first_conv_channels(model)
+    if t.ndim == 4 and ((t.shape[1] != c and t.shape[-1] == c) if c else (t.shape[-1] in (1, 3) and
+                                                                           t.shape[1] not in (1, 3))):
+        raise ValueError(f"{name}: shape {tuple(t.shape)} looks like images with channels last (n, h, w, c); "
+                         "PyTorch wants (n, c, h, w): x.permute(0, 3, 1, 2)")
+    return t
+
+# %% ../nbs/00_checks.ipynb #c7e1a014
+def check_loss(loss_func, # a loss: a function such as `F.cross_entropy` or an instance such as `nn.CrossEntropyLoss()`
+               name:str='loss_func', # the argument's name
+              ):
+    "`loss_func` if it is a callable loss, else a `ValueError`; a loss class (not an instance) is the usual slip"
+    if isinstance(loss_func, type):
+        raise ValueError(f"{name}: got the class {loss_func.__name__}, not a loss: pass an instance, "
+                         f"{loss_func.__name__}()")
+    if not callable(loss_func):
+        raise ValueError(f"{name}: expected a loss such as F.cross_entropy or nn.CrossEntropyLoss(), "
+                         f"got {type(loss_func).__name__}")
+    return loss_func
+
+def check_opt(opt, # an optimizer, e.g. `torch.optim.SGD(model.parameters(), lr=0.1)`
+              model, # the model it must train
+              name:str='opt', # the argument's name
+             ):
+    "`opt` if every parameter it steps belongs to `model`, else a `ValueError` (built on another copy of the model?)"
+    groups = None if isinstance(opt, type) else getattr(opt, 'param_groups', None)
+    if groups is None:
+        raise ValueError(f"{name}: expected an optimizer such as torch.optim.SGD(model.parameters(), lr=0.1), "
+                         f"got {getattr(opt, '__name__', type(opt).__name__)}")
+    mine, theirs = {id(p) for p in model.parameters()}, [p for g in groups for p in g['params']]
+    foreign = sum(id(p) not in mine for p in theirs)
+    if foreign or not theirs:
+        raise ValueError(f"{name}: {foreign} of its {len(theirs)} parameters are not `model`'s, so training would "
+                         "change nothing `model` uses (was it built on a copy?): build it on model.parameters()")
+    return opt
+
+# %% ../nbs/00_checks.ipynb #c7e1a017
+def _pandas_options(d=None, prefix:str='') -> dict:
+    "Every pandas option, by its dotted name (read quietly: some are deprecated and warn when read)"
+    out = {}
+    for k in dir(pd.options if d is None else d):
+        v = getattr(pd.options if d is None else d, k)
+        if type(v).__name__ == 'DictWrapper': out.update(_pandas_options(v, f'{prefix}{k}.'))
+        else: out[prefix + k] = v
+    return out
+
+def _rngs() -> dict:
+    torch = sys.modules.get('torch')  # only if loaded: the snapshot never imports torch
+    return dict(random=random.getstate(), numpy=np.random.get_state(),
+                torch=None if torch is None else torch.random.get_rng_state())
+
+def global_state() -> dict:
+    "A snapshot of what no helper may change: RNGs (Python, NumPy, torch if loaded), pandas options, environment, ..."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        opts = _pandas_options()
+    mpl = sys.modules.get('matplotlib')  # the raw rcParams value: get_backend() could resolve (and so change) it
+    return dict(rng=_rngs(), pandas=opts, env=dict(os.environ), sys_path=list(sys.path),
+                mpl_backend=None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend'))
+
+# %% ../nbs/00_checks.ipynb #c7e1a018
+def _same(a, b) -> bool:
+    if type(a).__name__ == 'Tensor': return type(b).__name__ == 'Tensor' and bool((a == b).all())
+    if isinstance(a, (tuple, list)):
+        return isinstance(b, (tuple, list)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray): return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    return a == b
+
+def state_changes(before:dict, # a `global_state()` snapshot
+                  after:dict, # a later one
+                 ) -> list[str]:
+    "What differs between two `global_state()` snapshots, in words (an empty list: nothing moved)"
+    out = [f'the global {k} RNG' for k in before['rng'] if not _same(before['rng'][k], after['rng'][k])
+           and not (k == 'torch' and before['rng'][k] is None)]
+    for part in ('pandas', 'env'):
+        a, b = before[part], after[part]
+        out += [f'{part}: {k} {a.get(k)!r} -> {b.get(k)!r}' for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    out += [f'{k}: {before[k]!r} -> {after[k]!r}' for k in ('sys_path', 'mpl_backend')
+            if before[k] != after[k] and not (k == 'mpl_backend' and before[k] is None)]
+    return out
+
+@contextmanager
+def kept_global_state():
+    "Run a block, then put back every part of `global_state()` it changed (e.g. around a library's first import)"
+    before = global_state()
+    try: yield
+    finally:
+        after = global_state()
+        random.setstate(before['rng']['random']); np.random.set_state(before['rng']['numpy'])
+        if before['rng']['torch'] is not None: sys.modules['torch'].random.set_rng_state(before['rng']['torch'])
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            for k, v in before['pandas'].items():
+                if after['pandas'].get(k) != v: pd.set_option(k, v)
+        for k in set(os.environ) - set(before['env']): del os.environ[k]
+        os.environ.update({k: v for k, v in before['env'].items() if os.environ.get(k) != v})
+        sys.path[:] = before['sys_path']
+        if before['mpl_backend'] is not None and after['mpl_backend'] != before['mpl_backend']:
+            dict.__setitem__(sys.modules['matplotlib'].rcParams, 'backend', before['mpl_backend'])

@@ -113,23 +113,42 @@ def multi_head_cleaner_table(items, # item ids, one per row
     return pd.concat(tables).sort_values('loss', ascending=False, kind='stable').reset_index(drop=True)
 
 # %% ../nbs/13_mislabelled.ipynb #99200144
-def _new_label(a, vocab):
-    "The label an action names: itself, or the member of `vocab` it spells (a CSV gives back '3' for 3)"
-    if vocab is None: return a.strip() if isinstance(a, str) else a
-    by_text = {str(v): v for v in vocab}
-    if str(a).strip() not in by_text: raise ValueError(f"table: action {a!r} is neither 'delete' nor a label in vocab")
-    return by_text[str(a).strip()]
+def _vocab_of(table:pd.DataFrame, vocab) -> list|None:
+    "The allowed new labels: `vocab`, else the class names the table shows (`given`, `predicted`); None if neither"
+    if vocab is not None: return list(vocab)
+    cols = [c for c in ('given', 'predicted') if c in table.columns]
+    return list(pd.unique(pd.concat([table[c] for c in cols]).dropna())) if cols else None
+
+def _action(a, vocab, inferred:bool) -> tuple|None:
+    "('delete', None), ('relabel', label) or None (no action): 'delete' in any case; a label as `vocab` spells it"
+    if a is None or (isinstance(a, float) and np.isnan(a)) or str(a).strip() == '': return None
+    text = str(a).strip()
+    if text.casefold() == 'delete': return 'delete', None
+    if vocab is None: raise ValueError(f"table: action {a!r} is a new label, but there are no class names to check it "
+                                       "against (no `given`/`predicted` columns): pass vocab=")
+    by_text = {str(v): v for v in vocab}  # a CSV gives back '3' for 3
+    if text in by_text: return 'relabel', by_text[text]
+    near = [t for t in by_text if t.casefold() == text.casefold()]
+    hint = f"; did you mean {near[0]!r}?" if near else f"; the labels are {list(by_text)[:10]}" + (
+        " (from the table's given/predicted columns: pass vocab= with every class name)" if inferred else '')
+    raise ValueError(f"table: action {a!r} is neither 'delete' nor a label in vocab{hint}")
 
 def cleaner_actions(table:pd.DataFrame, # a `cleaner_table` whose `action` column was filled in
-                    vocab:list|None=None, # allowed new labels (checked if given; '3' read from a CSV matches 3)
+                    vocab:list|None=None, # allowed new labels; default: those in the table's `given`/`predicted`
                    ) -> tuple[list, dict]:
-    "The items to delete and the {item: new label} to change, from the `action` column of a cleaner table"
+    "The items to delete and the {item: new label} to change; 'delete' in any case, labels exactly as in `vocab`"
     check_cols(table, ['item', 'action'], 'table', what='a cleaner table')
+    inferred, vocab = vocab is None, _vocab_of(table, vocab)
+    clash = [v for v in vocab or () if str(v).strip().casefold() == 'delete']
+    if clash: raise ValueError(f"vocab: a class named {clash[0]!r} can't be told from the action 'delete': rename it")
     delete, relabel = [], {}
     for item, a in zip(table['item'], table['action']):
-        if a is None or (isinstance(a, float) and np.isnan(a)) or str(a).strip() == '': continue
-        if str(a).strip() == 'delete': delete.append(item)
-        else: relabel[item] = _new_label(a, vocab)
+        act = _action(a, vocab, inferred)
+        if act is None: continue
+        if item in delete or relabel.get(item, act[1]) != act[1] or (act[0] == 'delete' and item in relabel):
+            raise ValueError(f"table: item {item!r} has two different actions")
+        if act[0] == 'delete': delete.append(item)
+        else: relabel[item] = act[1]
     return delete, relabel
 
 # %% ../nbs/13_mislabelled.ipynb #07208df7

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import torch
 from torch.utils.data import TensorDataset, DataLoader
-from .checks import check_int, check_num, check_reiterable, check_cols
+from .checks import (check_int, check_num, check_cols, check_loader, check_loss, check_model_input, check_opt,
+                             kept_global_state)
 from .data import synth_paddy, paddy_arrays, titanic, DISEASES
 from .stats import compare_runs
 from .training import simple_cnn
@@ -159,7 +160,7 @@ def _sweep(model, dl, loss_func, opt, start_lr, end_lr, num_it, stop_div, beta):
     for i, (xb, yb) in zip(range(num_it), _batches(dl)):
         lr = start_lr * (end_lr/start_lr)**(i/num_it)  # fastai's SchedExp
         for g in opt.param_groups: g['lr'] = lr
-        loss = loss_func(model(xb), yb)
+        loss = loss_func(model(check_model_input(xb, 'dl', model)), yb)  # float64 converted, uint8 refused
         l = loss.detach().float().mean().cpu()
         if i == 0 and not math.isfinite(float(l)):
             raise ValueError(f"loss_func: the loss is {float(l)} at the first batch (lr={lr:.1e}); "
@@ -203,7 +204,8 @@ def lr_find(model:torch.nn.Module, # any PyTorch model (left exactly as it was)
             beta:float=0.98, # smoothing of the loss (fastai's `AvgSmoothLoss`)
            ) -> LRFindResult:
     "fastai's LR finder for a plain PyTorch model: exponential LR sweep, smoothed losses, suggestions; no trace left"
-    dl, num_it = check_reiterable(dl, 'dl'), max(check_int(num_it, 'num_it'), 6)  # at least 6, as fastai's LRFinder
+    dl, num_it = check_loader(dl, 'dl'), max(check_int(num_it, 'num_it'), 6)  # at least 6, as fastai's LRFinder
+    loss_func, opt = check_loss(loss_func), None if opt is None else check_opt(opt, model)
     start_lr, end_lr = check_num(start_lr, 'start_lr', lo=0, lo_open=True), check_num(end_lr, 'end_lr')
     if not start_lr < end_lr:
         raise ValueError(f"start_lr={start_lr!r}, end_lr={end_lr!r}: expected 0 < start_lr < end_lr")
@@ -275,7 +277,8 @@ def paddy_task(size:int=32, # image size in pixels (the synthetic images are dra
 def diabetes_task(epochs:int=5, # epochs of each short training
                  ) -> LRTask:
     "scikit-learn's diabetes regression (standardised) with a one-hidden-layer MLP and mean squared error"
-    from sklearn.datasets import load_diabetes  # scikit-learn only for this task
+    with kept_global_state():  # scikit-learn's first import sets KMP_* variables and draws from `random`
+        from sklearn.datasets import load_diabetes  # scikit-learn only for this task
     epochs = check_int(epochs, 'epochs')
     X, y = load_diabetes(return_X_y=True)
     X, y = ((X - X.mean(0))/X.std(0)).astype('float32'), ((y - y.mean())/y.std()).astype('float32')

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from .checks import check_int, check_num, check_cols
+from .checks import check_int, check_num, check_cols, kept_global_state
 # `models` stays light (no torch or timm at import): the functions that build or time models import them inside.
 
 # %% auto #0
@@ -117,7 +117,7 @@ def benchmark_models(archs:list, # timm architecture names
     rows = []
     for a in archs:
         kw = dict(img_size=img_size) if any(k in a for k in ('vit_', 'levit', 'swin')) else {}
-        m = timm.create_model(a, pretrained=False, **kw)
+        with kept_global_state(): m = timm.create_model(a, pretrained=False, **kw)  # the caller's RNG is kept
         rows.append(dict(arch=a, **time_model(m, img_size, bs, n_warmup, n_runs, device)))
     return pd.DataFrame(rows)
 

@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .checks import check_int, check_num, check_frac, check_cols, check_labels
+from .checks import check_int, check_num, check_frac, check_cols, check_labels, kept_global_state
 from .data import check_paddy_folder
 from .training import eval_mode, _device_of
 from .tta import DEFAULT_TFMS, tta as _tta
@@ -30,11 +30,13 @@ def paddy_multi_dls(path, # a folder in the Paddy Doctor layout (train.csv, trai
                     num_workers:int=0, # DataLoader worker processes
                    ):
     "fastai `DataLoaders`: one image input, one category target per column of `targets`, from a Paddy-layout folder"
-    # fastai is imported here, not at the top: the loss, metrics and `head_probs` work without loading fastai
-    from fastai.data.block import DataBlock
-    from fastai.data.transforms import ColReader, RandomSplitter
-    from fastai.vision.data import ImageBlock, CategoryBlock
-    from fastai.vision.augment import Flip, Resize
+    # fastai is imported here, not at the top: the loss, metrics and `head_probs` work without loading fastai; its
+    # first import sets pandas options and KMP_* variables, which `kept_global_state` puts back
+    with kept_global_state():
+        from fastai.data.block import DataBlock
+        from fastai.data.transforms import ColReader, RandomSplitter
+        from fastai.vision.data import ImageBlock, CategoryBlock
+        from fastai.vision.augment import Flip, Resize
     path, targets = check_paddy_folder(Path(path)), [targets] if isinstance(targets, str) else list(targets)
     if not targets: raise ValueError("targets: expected at least one column of train.csv")
     df = check_cols(pd.read_csv(path/'train.csv'), targets, 'train.csv', 'targets')
@@ -45,7 +47,7 @@ def paddy_multi_dls(path, # a folder in the Paddy Doctor layout (train.csv, trai
     db = DataBlock(blocks=(ImageBlock,) + (CategoryBlock,)*len(targets), n_inp=1, get_x=get_x,
                    get_y=[ColReader(t) for t in targets], splitter=RandomSplitter(valid_pct, seed=seed),
                    item_tfms=Resize(size) if size else None, batch_tfms=Flip() if flip else None)
-    with torch.random.fork_rng(devices=[]):  # fastai's RandomSplitter calls torch.manual_seed: keep the caller's state
+    with kept_global_state():  # fastai's RandomSplitter calls torch.manual_seed: keep the caller's state
         dls = db.dataloaders(df, bs=bs, num_workers=check_int(num_workers, 'num_workers', lo=0))
     dls.target_names = targets
     return dls
@@ -154,7 +156,7 @@ def head_probs(model:nn.Module, # a multi-head model (concatenated outputs)
               ) -> dict:
     "Per head: `(probs, targs)` over all of `dl`, probabilities from each head's own softmax (optionally with TTA)"
     sizes, beta, batches = _check_sizes(sizes), check_frac(beta, 'beta'), _all_targets(dl, sizes)
-    with eval_mode(model), torch.inference_mode():  # every module's mode is given back, even on an error
+    with eval_mode(model), torch.inference_mode(), kept_global_state():  # modes and the global RNG given back
         if tta: probs, targs = _tta(model, batches, tfms, beta=beta, heads=list(sizes.values()))
         else:
             out, targs = _plain_probs(model, batches)

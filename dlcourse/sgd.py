@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from .checks import check_cols, check_int, check_num, check_frac, check_fracs, check_one_of, check_labels
+from .checks import (check_cols, check_int, check_num, check_frac, check_fracs, check_one_of, check_labels,
+                             check_loss)
 from .titanic import CAT_COLS, DUMMY_COLS, INDEP_COLS, prep_titanic  # pandas-only; re-exported from here
 _all_ = ['CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'prep_titanic']
 
@@ -204,7 +205,7 @@ def train_model(preds_fn, # model: `preds_fn(coeffs, indeps)` -> predictions, e.
                 seed:int=0, # seed for the mini-batch shuffle (a private generator: the global seed is untouched)
                ) -> tuple:
     "Train a copy of `coeffs` by gradient descent on `loss_func`; returns `(coeffs, losses)`, each epoch's mean loss"
-    _check_xy(indeps, deps)
+    _check_xy(indeps, deps); loss_func = check_loss(loss_func)  # `nn.L1Loss` for `nn.L1Loss()`: refused
     epochs, lr = check_int(epochs, 'epochs'), check_num(lr, 'lr', lo=0, lo_open=True)
     bs = check_int(bs, 'bs', none_ok=True)
     coeffs, g, n = _copy(coeffs), _seeded(seed), len(indeps)

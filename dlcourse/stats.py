@@ -8,7 +8,7 @@ import random, sys
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
-from .checks import check_int, check_num, check_frac, check_same_len, check_ndim, as_array
+from .checks import check_int, check_num, check_frac, check_same_len, check_ndim, check_preds, as_array
 
 # %% auto #0
 __all__ = ['bootstrap_ci', 'accuracy', 'paired_bootstrap', 'seed_interval', 'compare_runs', 'n_to_detect', 'interval_sentence',
@@ -19,7 +19,7 @@ def _values(values, preds, name='values') -> np.ndarray:
     "Per-row values as floats: `values` itself, or 1/0 for `preds == values`; refuses empty input and NaN"
     v = as_array(values, name)
     if preds is not None:
-        p = as_array(preds, 'preds')
+        p = check_preds(preds, 'preds', v if v.ndim == 1 else None)  # labels, by the rule of `accuracy`
         if p.shape != v.shape: raise ValueError(f"preds: expected the same shape as {name} {v.shape}, got {p.shape}")
         v = (p == v)
     v = v.astype(float).ravel()
@@ -28,7 +28,7 @@ def _values(values, preds, name='values') -> np.ndarray:
     return v
 
 def bootstrap_ci(values, # per-row values whose mean is the metric (e.g. 1/0 for right/wrong), or `targs` with `preds`
-                 preds=None, # optional predictions: then the metric is accuracy of `preds` against `values`
+                 preds=None, # optional predictions (labels, scores, or P(class 1)): then the metric is accuracy
                  n_boot:int=1000, # number of bootstrap resamples
                  ci:float=0.95, # coverage of the interval
                  seed:int=0, # seed for the resampling (the same seed gives the same interval)
@@ -42,14 +42,25 @@ def bootstrap_ci(values, # per-row values whose mean is the metric (e.g. 1/0 for
     return float(v.mean()), float(lo), float(hi)
 
 # %% ../nbs/00b_stats.ipynb #4dd464fe
+def _targets(y) -> np.ndarray:
+    "`y` as 1-D labels (one column is the same); one-hot rows and NaN are refused"
+    y = as_array(y, 'y')  # a nullable `y` with NA is refused, not counted as wrong
+    if y.ndim == 2 and y.shape[1] == 1: y = y[:, 0]
+    check_ndim(y, 'y', 1, '(items,): one label per item, not one-hot rows')
+    if y.dtype.kind == 'f' and np.isnan(y).any(): raise ValueError("y: expected no NaN (a missing label)")
+    return y
+
+def _accuracy_inputs(y, pred_a, pred_b) -> tuple:
+    "(y, labels of A, labels of B), each 1-D, by the rule of `dlcourse.checks.check_preds`"
+    y = _targets(y)
+    return y, check_preds(pred_a, 'pred_a', y), check_preds(pred_b, 'pred_b', y)
+
 def accuracy(y, # true labels
-             pred, # predicted labels, or probabilities / scores with one column per class
+             pred, # predicted labels, scores with one column per class (argmax), or P(class 1) per item (> 0.5)
             ) -> float:
-    "Fraction of `pred` equal to `y` (2-D `pred` is reduced to labels by its argmax)"
-    y, pred = as_array(y, 'y'), as_array(pred, 'pred')  # a nullable `y` with NA is refused, not counted as wrong
-    check_ndim(y, 'y', 1, '(items,): one label per item, not one-hot rows'); check_same_len(y=y, pred=pred)
-    if y.dtype.kind == 'f' and np.isnan(y).any(): raise ValueError("y: expected no missing values, found NaN")
-    if pred.ndim == 2 and y.ndim == 1: pred = pred.argmax(1)
+    "Fraction of `pred` equal to `y`; scores are reduced by their argmax, one probability per item by `p > 0.5`"
+    y = _targets(y)
+    pred = check_preds(pred, 'pred', y); check_same_len(y=y, pred=pred)
     return float((pred == y).mean())
 
 def paired_bootstrap(y, # true targets, one per row
@@ -64,17 +75,16 @@ def paired_bootstrap(y, # true targets, one per row
     y, a, b = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
     n = check_same_len(y=y, pred_a=a, pred_b=b)
     if n == 0: raise ValueError("y: expected at least one row, got none")
-    if metric is None: check_ndim(y, 'y', 1, '(items,): one label per item, not one-hot rows')  # for accuracy
+    if metric is None: y, a, b = _accuracy_inputs(y, a, b)  # labels: one column is P(class 1), not a class
     for k, v in dict(y=y, pred_a=a, pred_b=b).items():
         if v.dtype.kind == 'f' and np.isnan(v).any(): raise ValueError(f"{k}: expected no NaN")
     conf, n_boot = check_frac(conf, 'conf', open_lo=True, open_hi=True), check_int(n_boot, 'n_boot')
     seed = check_int(seed, 'seed', lo=0)
     idx = np.random.default_rng(seed).integers(0, n, (n_boot, n))
-    if metric is None and a.ndim == b.ndim == y.ndim == 1:  # accuracy: a mean of per-row differences, vectorised
+    if metric is None:  # accuracy: a mean of per-row differences, vectorised
         d = (a == y).astype(float) - (b == y)
         diff, boots = d.mean(), d[idx].mean(1)
     else:
-        metric = metric or accuracy
         diff = metric(y, a) - metric(y, b)
         boots = np.array([metric(y[i], a[i]) - metric(y[i], b[i]) for i in idx])
     lo, hi = np.percentile(boots, [50*(1-conf), 50*(1+conf)])
@@ -179,6 +189,6 @@ def paired_verdict(y, pred_a, pred_b, # targets and two models' predictions on t
                   ) -> str:
     "The paired-bootstrap accuracy difference of `a` minus `b` on the same rows, in words"
     diff, lo, hi = paired_bootstrap(y, pred_a, pred_b, **kwargs)
-    y, pa, pb = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
+    y, pa, pb = _accuracy_inputs(y, pred_a, pred_b)  # labels, as `paired_bootstrap` scored them
     sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1) if len(y) > 1 else None  # one row: no spread
     return interval_sentence(diff, lo, hi, a, b, sd=sd, unit=f'{len(y)} rows')

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastprogress.fastprogress import progress_bar
 from .checks import (check_int, check_num, check_frac, check_one_of, check_labels, check_probs, check_same_len,
-                             as_array)
+                             as_array, check_loss, check_model_input, kept_global_state)
 from .data import synth_paddy
 from .device import default_device
 
@@ -113,12 +113,12 @@ def _as_tensor(v, name:str) -> torch.Tensor:
     return v if isinstance(v, torch.Tensor) else torch.as_tensor(as_array(v, name))
 
 def predict_tensors(model:nn.Module, # a trained model
-                    x:torch.Tensor, # inputs (a tensor or an array)
+                    x:torch.Tensor, # inputs (a tensor or an array); floats take the model's dtype
                     bs:int=256, # batch size
                     device=None, # move the model there first; default: leave it where it is
                    ) -> torch.Tensor:
     "Model outputs (logits) for every row of `x`, without gradients, on the CPU; every module's mode is kept"
-    x, bs = _as_tensor(x, 'x'), check_int(bs, 'bs')
+    x, bs = check_model_input(x, 'x', model), check_int(bs, 'bs')  # float64 converted; uint8, (n, h, w, c) refused
     if len(x) == 0: raise ValueError("x: expected at least one row, got none")
     if device is not None: model.to(device)
     dev = _device_of(model)
@@ -138,16 +138,27 @@ def _groups(model:nn.Module, param_groups, lr) -> list[tuple[list, float]]:
     if not groups: raise ValueError("model: expected some trainable parameters (is everything frozen?)")
     return groups
 
-def _starts(n:int, bs:int) -> list[int]:
-    "Where each batch starts; a last batch of one row joins the one before (BatchNorm can't train on one row)"
+def _one_row_fails(model:nn.Module, x1:torch.Tensor) -> bool:
+    "Whether a batch norm layer of `model` sees one value per channel on the one row `x1` (found by an eval forward)"
+    bns, seen = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)], []
+    if not bns: return False
+    hooks = [m.register_forward_pre_hook(lambda m, a: seen.append(a[0].numel() // max(a[0].shape[1], 1)))
+             for m in bns]  # values per channel: 1 for BatchNorm1d on (1, c), and for BatchNorm2d on 1x1 maps
+    try:
+        with eval_mode(model), torch.no_grad(): model(x1.to(_device_of(model)))  # eval: running stats untouched
+    finally:
+        for h in hooks: h.remove()
+    return 1 in seen
+
+def _starts(n:int, bs:int, one_row_ok:bool=True) -> list[int]:
+    "Where each batch starts; unless `one_row_ok`, a last batch of one row joins the one before"
     starts = list(range(0, n, bs))
-    if len(starts) > 1 and n - starts[-1] == 1: starts.pop()
+    if not one_row_ok and len(starts) > 1 and n - starts[-1] == 1: starts.pop()
     return starts
 
 def _check_flip(flip, x:torch.Tensor) -> bool:
-    "Whether to flip: None means 'if `x` holds 4-D image batches'; True requires them"
-    check_one_of(flip, 'flip', (None, True, False))
-    if flip is None: return x.ndim == 4
+    "Whether to flip: only when asked (`True`), and then `x` must hold 4-D image batches"
+    check_one_of(flip, 'flip', (True, False))
     if flip and x.ndim != 4:
         raise ValueError(f"flip=True: expected images (n, c, h, w) to flip, got x of shape {tuple(x.shape)}; "
                          "use flip=False for other inputs")
@@ -171,6 +182,15 @@ def _check_ce_targets(loss_func, out, y, name:str):
     if torch.is_tensor(y) and y.is_floating_point() and y.ndim == 2 and y.shape[1] == out.shape[1]: check_probs(y, name)
     else: check_labels(y, name, out.shape[1])  # label 2 for a 2-output model: an IndexError deep inside torch
 
+def _forward(model, xb):
+    "model(xb), with PyTorch's error for a batch norm that sees one value per channel turned into advice"
+    try: return model(xb)
+    except ValueError as e:
+        if 'more than 1 value per channel' not in str(e): raise
+        raise ValueError(f"x: a batch of {len(xb)} row(s) reached a batch norm layer that then sees one value per "
+                         "channel (BatchNorm1d, or BatchNorm2d on 1x1 feature maps: larger images fix it); "
+                         "use more rows per batch") from None
+
 def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -> float:
     "One shuffled pass, batch i at rate `peak*lrs[i]` per group; returns the mean training loss per row"
     idx, tot = torch.randperm(len(x), generator=gen), 0.
@@ -180,7 +200,7 @@ def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -
             if torch.rand(1, generator=gen) < .5: xb = xb.flip(-1)
             if torch.rand(1, generator=gen) < .5: xb = xb.flip(-2)
         for pg, pk in zip(opt.param_groups, peaks): pg['lr'] = pk*lrs[i]
-        out = model(xb.to(device))
+        out = _forward(model, xb.to(device))
         if i == 0: _check_ce_targets(loss_func, out, y, 'y')  # every label, once per epoch
         loss = loss_func(out, yb.to(device))
         opt.zero_grad(); loss.backward(); opt.step()
@@ -188,8 +208,16 @@ def _epoch(model, x, y, starts, opt, peaks, lrs, loss_func, flip, gen, device) -
     return tot/len(x)
 
 # %% ../nbs/00c_training.ipynb #4e889159
+def _targets(y, loss_func, model:nn.Module) -> torch.Tensor:
+    "Class labels for the default loss; else `y` as a tensor, floats in the model's dtype (float64 from NumPy too)"
+    if loss_func is None: return torch.as_tensor(check_labels(y, 'y'))
+    check_loss(loss_func)  # a loss class, `nn.MSELoss` for `nn.MSELoss()`, would be called as its constructor
+    y = y if isinstance(y, torch.Tensor) else torch.as_tensor(as_array(y, 'y'))
+    want = next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.get_default_dtype())
+    return y.to(want) if y.is_floating_point() else y
+
 def fit_tensors(model:nn.Module, # the model to train (trained in place; its train/eval modes are put back)
-                x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (a tensor or an array)
+                x:torch.Tensor, # inputs, e.g. from `images_to_tensor` (tensor or array; floats take the model's dtype)
                 y:torch.Tensor, # class labels (n,) for the default loss; else anything `loss_func` takes
                 epochs:int=10, # passes over the data
                 lr=1e-2, # peak rate: a number, or `slice(hi)` / `slice(lo, hi)` across `param_groups`
@@ -199,26 +227,28 @@ def fit_tensors(model:nn.Module, # the model to train (trained in place; its tra
                 pct_start:float=0.25, # one-cycle warm-up fraction
                 div:float=25., # one cycle starts at peak/div
                 wd:float=0.01, # AdamW weight decay
-                flip:bool|None=None, # random left-right and up-down flips of each batch: None flips 4-D image
-                                     # batches (n, c, h, w) only, True requires them, False never flips
+                flip:bool=False, # augment: random left-right and up-down flips of each image batch (n, c, h, w)
                 seed:int=0, # seed for shuffling, flips and dropout (the caller's global RNG is left untouched)
                 device=None, # default: `dlcourse.device.default_device()`
                 progress:bool=True, # show a progress bar over the epochs
                ) -> list[float]:
     "Train `model` on (`x`, `y`): one-cycle AdamW with a rate per parameter group; returns the mean loss per epoch"
-    x = _as_tensor(x, 'x')
-    y = torch.as_tensor(check_labels(y, 'y')) if loss_func is None else _as_tensor(y, 'y')
+    x, y = check_model_input(x, 'x', model), _targets(y, loss_func, model)  # float64 converted, uint8 refused
     if check_same_len(x=x, y=y) == 0: raise ValueError("x: expected at least one row, got none")
-    if len(x) == 1 and any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()):
-        raise ValueError("x: one row, but the model has BatchNorm layers, which need at least 2 rows per batch")
     epochs, bs, seed = check_int(epochs, 'epochs'), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
+    one_row_ok = not (1 in (len(x), bs, len(x) % bs) and _one_row_fails(model, x[:1]))  # looked at only if it matters
+    if not one_row_ok and min(len(x), bs) == 1:
+        raise ValueError(f"{'x: one row' if len(x) == 1 else 'bs=1'}: a batch norm layer of the model sees one value "
+                         "per channel in a batch of one row (BatchNorm1d, or BatchNorm2d on 1x1 feature maps) and "
+                         "needs 2 rows or more in training; BatchNorm2d on larger maps averages over pixels too")
     wd, flip = check_num(wd, 'wd', lo=0), _check_flip(flip, x)
     device = default_device() if device is None else torch.device(device)
     groups = _groups(model, param_groups, lr)
     opt = torch.optim.AdamW([dict(params=g, lr=pk) for g, pk in groups], weight_decay=wd)
-    starts = _starts(len(x), bs)
+    starts = _starts(len(x), bs, one_row_ok)
     lrs = one_cycle_lrs(epochs*len(starts), 1., pct_start=pct_start, div=div).reshape(epochs, len(starts))
-    gen, loss_func, losses = torch.Generator().manual_seed(seed), loss_func or F.cross_entropy, []
+    loss_func = F.cross_entropy if loss_func is None else loss_func
+    gen, losses = torch.Generator().manual_seed(seed), []
     with _torch_seeded(seed, device), _modes_kept(model):
         model.to(device).train()
         for ep in _bar(range(epochs), progress):
@@ -229,11 +259,10 @@ def fit_tensors(model:nn.Module, # the model to train (trained in place; its tra
 # %% ../nbs/00c_training.ipynb #6864de70
 @contextmanager
 def _globally_seeded(seed:int):
-    "Seed Python's, NumPy's and torch's global generators inside the block; put their states back after"
-    state = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
-    try: yield
-    finally: random.setstate(state[0]); np.random.set_state(state[1]); torch.random.set_rng_state(state[2])
+    "Seed Python's, NumPy's and torch's global generators inside the block; put them (and all global state) back after"
+    with kept_global_state():  # fastai's first import sets pandas options and KMP_* variables: they are put back too
+        random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+        yield
 
 def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
                   epochs:int=15, # training epochs (one cycle); 0 returns the untrained learner
@@ -243,19 +272,19 @@ def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
                   **kwargs, # passed on to `fastai.learner.Learner`
                  ):
     "A fastai `Learner` with `simple_cnn` trained on the paddy disease labels (64 px, flips; 20% seeded valid split)"
-    # fastai is imported here, not at the top: `dlcourse.training` stays free of fastai at import
-    from fastai.data.block import DataBlock, CategoryBlock
-    from fastai.data.transforms import RandomSplitter, parent_label, get_image_files
-    from fastai.vision.data import ImageBlock
-    from fastai.vision.augment import Flip
-    from fastai.learner import Learner
-    from fastai.losses import CrossEntropyLossFlat
-    from fastai.metrics import error_rate
-    import importlib; importlib.import_module('fastai.callback.schedule')  # adds `Learner.fit_one_cycle`
     epochs, bs, seed = check_int(epochs, 'epochs', lo=0), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
     lr = _rate(lr, 'lr')
     path = synth_paddy() if path is None else path
     with _globally_seeded(seed):
+        # fastai is imported here, not at the top: `dlcourse.training` stays free of fastai at import
+        from fastai.data.block import DataBlock, CategoryBlock
+        from fastai.data.transforms import RandomSplitter, parent_label, get_image_files
+        from fastai.vision.data import ImageBlock
+        from fastai.vision.augment import Flip
+        from fastai.learner import Learner
+        from fastai.losses import CrossEntropyLossFlat
+        from fastai.metrics import error_rate
+        import importlib; importlib.import_module('fastai.callback.schedule')  # adds `Learner.fit_one_cycle`
         dblock = DataBlock((ImageBlock, CategoryBlock), get_items=lambda p: sorted(get_image_files(p/'train_images')),
                            get_y=parent_label, splitter=RandomSplitter(0.2, seed=seed), batch_tfms=[Flip(p=0.5)])
         dls = dblock.dataloaders(path, bs=bs, num_workers=0)

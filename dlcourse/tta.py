@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from .checks import check_ndim, check_int, check_frac, check_one_of
+from .checks import check_ndim, check_int, check_frac, check_one_of, check_loader, check_model_input, kept_global_state
 from .stats import bootstrap_ci, paired_bootstrap
 from .training import eval_mode, paddy_learner
 _all_ = ['paddy_learner']  # moved to `dlcourse.training`; `from dlcourse.tta import paddy_learner` keeps working
@@ -84,7 +84,7 @@ def _tta_passes(model, dl, tfms, heads, act):
     with eval_mode(model), torch.no_grad():
         for b in dl:
             xb, yb = _split_batch(b)
-            xb = xb.to(device)
+            xb = check_model_input(xb, 'dl', model).to(device)  # uint8 or (n, h, w, c) images: a clear error
             out = model(xb).float()
             if sl is None: sl = _head_slices(heads, out.shape[1])
             plains.append(_plain(_activate(out, sl, act)))
@@ -108,7 +108,9 @@ def tta(model:torch.nn.Module, # a classifier returning (n, n_out) outputs
     if not all(callable(t) for t in tfms): raise ValueError("tfms: expected callables that take and return a batch")
     agg, act = check_one_of(agg, 'agg', ('mean', 'max')), check_one_of(act, 'act', ('softmax', 'sigmoid', None))
     beta = None if beta is None else check_frac(beta, 'beta')
-    plain, augs, targs = _tta_passes(model, dl, tfms, heads, act)
+    dl = check_loader(dl, 'dl', x_only_ok=True, reiterable=False)  # a tuple (x, y) is one batch, not a loader
+    with kept_global_state():  # iterating a DataLoader draws from torch's global RNG: the caller's is kept
+        plain, augs, targs = _tta_passes(model, dl, tfms, heads, act)
     if agg == 'max': return torch.maximum(plain, augs.max(0)[0]), targs
     aug = augs.mean(0)
     if beta is None: return (aug, plain), targs

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
-from .checks import check_int, check_num, check_frac, check_one_of, check_dir
+from .checks import check_int, check_num, check_frac, check_one_of, check_dir, kept_global_state
 from .device import (create_timm_model, model_stats, cache_root, write_atomic, record_sha256,
                              cached_file_ok)
 from .data import DISEASES, synth_paddy, paddy_arrays
@@ -149,8 +149,10 @@ def paddy_vision_learner(path=None, # a Paddy-layout folder (train_images/<label
                         ):
     "A fastai `Learner` (not trained yet) on the Paddy disease labels: a timm model, body/head split, its own stats"
     # fastai is imported here, not at the top: the plain-PyTorch helpers of this module don't need it
-    from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, RandomSplitter, parent_label,
-                                   get_image_files, Resize, Flip, Normalize, Learner, CrossEntropyLossFlat, accuracy)
+    with kept_global_state():  # fastai's first import sets pandas options and KMP_* variables: put them back
+        from fastai.vision.all import (DataBlock, ImageBlock, CategoryBlock, RandomSplitter, parent_label,
+                                       get_image_files, Resize, Flip, Normalize, Learner, CrossEntropyLossFlat,
+                                       accuracy)
     size, bs, seed = check_int(size, 'size', lo=8), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
     valid_pct = check_frac(valid_pct, 'valid_pct', open_lo=True, open_hi=True)
     path = synth_paddy(n_per_class=n_per_class, size=size, n_test=0) if path is None else check_dir(path, 'path')
@@ -198,7 +200,7 @@ def _fine_tune_paddy(s:dict, # the settings of `pretrained_paddy`
         t0 = time.time()
         with _progress(model, (s['epochs'] + 1)*math.ceil(len(x)/s['bs']), progress):
             fine_tune_tensors(model, x, y, s['epochs'], base_lr=s['base_lr'], lr_mult=s['lr_mult'], bs=s['bs'],
-                              seed=s['seed'], progress=False)  # our own bar, above
+                              seed=s['seed'], flip=True, progress=False)  # our own bar, above
         secs, pred = time.time() - t0, predict_tensors(model, xv).argmax(1)
     info = dict(s, valid_acc=float((pred == yv).float().mean()), n_valid=len(yv), train_seconds=round(secs, 1),
                 valid_pred=pred.tolist(), valid_y=yv.tolist(), vocab=list(DISEASES))

@@ -604,7 +604,10 @@ def kind_of(helper, p, v, base: Base, ann='') -> str | None:
     if isinstance(v, int) and ann.startswith('float'): return 'rate'
     if isinstance(v, int): return 'count'
     if isinstance(v, float): return 'rate'
-    if p == 'x' and isinstance(v, torch.Tensor) and v.ndim == 4: return 'images'
+    if p in ('x', 'xb') and isinstance(v, torch.Tensor) and v.ndim == 4: return 'images'
+    if p in ('x', 'xb') and isinstance(v, torch.Tensor) and v.is_floating_point(): return 'floats'
+    if p == 'loss_func' and callable(v) and not isinstance(v, type): return 'loss'
+    if p == 'opt' and isinstance(v, torch.optim.Optimizer): return 'opt'
     return None
 
 def _is_labels(v):
@@ -742,6 +745,11 @@ def derive(helper, base: Base):
             add('logits for probabilities', f'{p} given logits', p, 'error',
                 lambda v: {h: (torch.log(pp) * 3 + 1, t) for h, (pp, t) in v.items()})
         elif k == 'dl':
+            add('tuple loaders', f'{p} a tuple (x, y) of whole tensors', p, 'error', whole_tuple)
+            first = next(iter(v), None)
+            if isinstance(first, (tuple, list)) and getattr(first[0], 'ndim', 0) == 4:
+                add('uint8 NHWC images', f'{p} batches of uint8 (n, h, w, 3) pixels', p, 'error',
+                    lambda v: [(nhwc_u8(b[0]), *b[1:]) for b in v])
             add('one-shot loaders', f'{p} as a generator', p, 'error_or_same', lambda v: (b for b in list(v)))
             add('one-shot loaders', f'{p} as a zip', p, 'error_or_same', lambda v: zip(*map(list, zip(*list(v)))))
             if isinstance(v, DataLoader):
@@ -767,11 +775,47 @@ def derive(helper, base: Base):
             if helper in ('tta.flip_lr', 'tta.flip_ud', 'tta.Shift.__call__'):  # explicit no-op or refusal
                 add('image tensors', f'{p} a flat (n, features) batch', p, 'error_or_same', lambda v: v.flatten(1),
                     ref=lambda: imgs(2).flatten(1))
+            else:  # issue 19, class 6: images as a learner loads them, and NumPy's float64
+                add('uint8 NHWC images', f'{p} uint8 (n, h, w, 3) pixels', p, 'error', lambda v: nhwc_u8(v))
+                add('uint8 NHWC images', f'{p} float (n, h, w, 3), channels last', p, 'error',
+                    lambda v: v.permute(0, 2, 3, 1).contiguous())
+                add('float64 arrays', f'{p} a float64 NumPy array', p, 'error_or_same',
+                    lambda v: v.double().numpy(), tol=1e-4)
+        elif k == 'floats':
+            add('float64 arrays', f'{p} a float64 NumPy array', p, 'error_or_same', lambda v: v.double().numpy(),
+                tol=1e-4)
+        elif k == 'loss':
+            add('loss classes', f'{p} a loss class, not an instance', p, 'error', loss_class)
+        elif k == 'opt':
+            cases.append(Case(helper, 'foreign optimizers', 'opt built on another copy of the model', 'error',
+                              foreign_opt_call(base), names=('opt',)))
         elif k == 'hwc':
             add('image tensors', f'{p} channels first (n, 3, h, w)', p, 'error', lambda v: v.transpose(0, 3, 1, 2))
             add('image tensors', f'{p} one image (h, w, 3)', p, 'error_or_any', lambda v: v[0], check=one_image)
             add('image tensors', f'{p} floats in [0, 1]', p, 'error_or_any', lambda v: v / 255.)
     return cases
+
+def nhwc_u8(v):
+    "Images `v` (n, c, h, w) as a learner loads them: uint8 pixels, channels last, a NumPy array"
+    a = v.detach().float(); a = (a - a.min())/(a.max() - a.min() + 1e-9)*255
+    return a.permute(0, 2, 3, 1).round().to(torch.uint8).numpy()
+
+def whole_tuple(v):
+    "The batches of a loader as one tuple (x, y, ...) of whole tensors: what a learner passes for a loader"
+    return tuple(torch.cat(list(c)) for c in zip(*[b if isinstance(b, (tuple, list)) else (b,) for b in v]))
+
+LOSS_CLASSES = {'cross_entropy': nn.CrossEntropyLoss, 'mse_loss': nn.MSELoss, 'mae': nn.L1Loss, 'bce': nn.BCELoss}
+
+def loss_class(v):
+    "The loss class a learner passes for the function or instance `v`"
+    return LOSS_CLASSES.get(getattr(v, '__name__', ''), type(v) if isinstance(v, nn.Module) else nn.MSELoss)
+
+def foreign_opt_call(base):
+    def run():
+        fn, kw = base.make(); kw = dict(kw)
+        kw['opt'] = torch.optim.SGD(copy.deepcopy(kw['model']).parameters(), lr=0.1)
+        return invoke(fn, kw)
+    return run
 
 def invoke(fn, kw):
     "Call fn with kw: parameters before a given *args go by position, **kwargs and unknown names by keyword"
@@ -876,6 +920,51 @@ def noparam(): return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
 def fit_flat(flip):
     return M('transfer').fit_tensors(lin(), flat(), labels(), epochs=1, bs=4, **({} if flip else dict(flip=False)))
 
+def p_class_1(n=12, seed=0):
+    "Binary labels and a model's P(class 1), one per row (never 0.5 nor a whole number)"
+    rng = np.random.default_rng(seed); y = rng.integers(0, 2, n)
+    return y, np.clip(0.3*y + rng.random(n)*0.7, 0.01, 0.99).round(3) + 0.0005
+
+def one_column_cases(E):
+    "Issue 19, class 4: one-column and 1-D probabilities are binary P(class 1) wherever predictions are taken"
+    S, C, K = M('stats'), M('cleaning'), 'one-column probabilities'
+    y, p = p_class_1(); _, q = p_class_1(seed=1); lp, lq = (p > .5).astype(int), (q > .5).astype(int)
+    two = np.stack([1 - p, p], 1)
+    E('stats.accuracy', K, 'pred (n, 1) of P(class 1)', 'same', lambda: S.accuracy(y, p[:, None]),
+      ref=lambda: float(np.mean(lp == y)), names=('pred',))
+    E('stats.accuracy', K, 'pred 1-D of P(class 1)', 'same', lambda: S.accuracy(y, p),
+      ref=lambda: float(np.mean(lp == y)),
+      names=('pred',))
+    E('stats.accuracy', K, 'pred (n, 1) of logits', 'error', lambda: S.accuracy(y, (p[:, None] - .5)*8),
+      names=('pred',))
+    E('stats.paired_bootstrap', K, 'pred_a, pred_b (n, 1) of P(class 1)', 'same',
+      lambda: S.paired_bootstrap(y, p[:, None], q[:, None], n_boot=50),
+      ref=lambda: S.paired_bootstrap(y, lp, lq, n_boot=50),
+      names=('pred_a', 'pred_b'))
+    E('stats.paired_verdict', K, 'pred_a, pred_b (n, 1) of P(class 1)', 'same',
+      lambda: S.paired_verdict(y, p[:, None], q[:, None], n_boot=50),
+      ref=lambda: S.paired_verdict(y, lp, lq, n_boot=50),
+      names=('pred_a', 'pred_b'))
+    E('stats.bootstrap_ci', K, 'preds (n, 1) of P(class 1)', 'same', lambda: S.bootstrap_ci(y, p[:, None], n_boot=50),
+      ref=lambda: S.bootstrap_ci((lp == y).astype(float), n_boot=50), names=('preds',))
+    E('cleaning.item_losses', K, 'probs 1-D of P(class 1)', 'same', lambda: C.item_losses(p, y),
+      ref=lambda: C.item_losses(two, y), names=('probs',))
+    E('cleaning.item_losses', K, 'probs (n, 1) of P(class 1)', 'same', lambda: C.item_losses(p[:, None], y),
+      ref=lambda: C.item_losses(two, y), names=('probs',))
+    E('cleaning.cleaner_table', K, 'probs (n, 1) of P(class 1)', 'same',
+      lambda: C.cleaner_table(range(len(y)), p[:, None], y, ['a', 'b']),
+      ref=lambda: C.cleaner_table(range(len(y)), two, y, ['a', 'b']), names=('probs',))
+    E('sgd.accuracy', K, 'preds (n, 1) against deps (n,)', 'error',
+      lambda: M('sgd').accuracy(torch.tensor(p)[:, None], torch.tensor(y).float()), names=('preds', 'deps'))
+    E('sgd.bce', K, 'preds (n, 1) against deps (n,)', 'error',
+      lambda: M('sgd').bce(torch.tensor(p)[:, None], torch.tensor(y).float()), names=('preds', 'deps'))
+    t = cleaner_base(); t.loc[0, 'action'] = ' Delete '
+    E('cleaning.cleaner_actions', K, "action typed 'Delete' (no vocab)", 'same', lambda: C.cleaner_actions(t),
+      ref=lambda: C.cleaner_actions(cleaner_base()), names=('table',))
+    t2 = cleaner_base(); t2.loc[1, 'action'] = 'Z'
+    E('cleaning.cleaner_actions', K, "label typed 'Z' for 'z' (no vocab)", 'error', lambda: C.cleaner_actions(t2),
+      names=('table',))
+
 def extras():
     X, E = [], lambda *a, **k: X.append(Case(*a, **k))
     E('synth.synth_paddy', 'concurrent writers', 'two processes make the same dataset at once', 'error_or_any',
@@ -916,6 +1005,7 @@ def extras():
         E(h, 'bad files', 'an empty CSV', 'error', lambda fn=fn: fn(csv_file(b'')()), names=('path',))
         E(h, 'bad files', 'a CSV that is not UTF-8', 'error',
           lambda fn=fn: fn(csv_file('date,caf\xe9\n1,2\n'.encode('latin-1'))()), names=('path',))
+    one_column_cases(E)
     E('stats.paired_bootstrap', 'nullable dtypes', 'y as Int64 with NA', 'error',
       lambda: M('stats').paired_bootstrap(pd.Series([0, 1, None, 0], dtype='Int64'), [0, 1, 1, 0], [0, 0, 1, 0],
                                           n_boot=20), names=('y',))
@@ -1002,12 +1092,26 @@ def classify(case, base_result, timeout):
 # ---------------------------------------------------------------------------------------------------------------
 # Side effects: global state before/after, the caller's data, model modes, global RNG reseeding
 # ---------------------------------------------------------------------------------------------------------------
-PD_OPTS = ['display.max_columns', 'display.max_rows', 'display.width', 'display.precision', 'display.float_format',
-           'display.max_colwidth', 'mode.chained_assignment']
 ENV_IGNORE = {'DLCOURSE_NETGUARD_LOG', 'TORCHINDUCTOR_CACHE_DIR'}  # the latter: set by torch's own imports
 
+def pandas_options(d=None, prefix='') -> dict:
+    "Every pandas option by its dotted name, read without the deprecation warnings some of them give"
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for k in dir(pd.options if d is None else d):
+            v = getattr(pd.options if d is None else d, k)
+            if type(v).__name__ == 'DictWrapper': out.update(pandas_options(v, f'{prefix}{k}.'))
+            else: out[prefix + k] = repr(v)
+    return out
+
+def mpl_backend():
+    mpl = sys.modules.get('matplotlib')  # the raw rcParams value: get_backend() would resolve (change) it
+    return None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend')
+
 def global_state() -> dict:
-    return dict(pandas={k: pd.get_option(k) for k in PD_OPTS}, grad=torch.is_grad_enabled(),
+    return dict(pandas=pandas_options(), sys_path=list(sys.path), mpl_backend=mpl_backend(),
+                grad=torch.is_grad_enabled(),
                 default_dtype=torch.get_default_dtype(), deterministic=torch.are_deterministic_algorithms_enabled(),
                 threads=torch.get_num_threads(), cudnn_benchmark=torch.backends.cudnn.benchmark, numpy_err=np.geterr(),
                 numpy_print=np.get_printoptions(), cwd=os.getcwd(),
@@ -1019,6 +1123,7 @@ def state_diff(a, b) -> list:
         if k in ('pandas', 'env'):
             out += [f'{k}: {x} {a[k].get(x)!r} -> {b[k].get(x)!r}' for x in sorted(set(a[k]) | set(b[k]))
                     if a[k].get(x) != b[k].get(x)]
+        elif k == 'mpl_backend' and a[k] is None: continue  # matplotlib's first import: its backend is set, not changed
         elif a[k] != b[k]: out.append(f'{k}: {short(a[k], 40)} -> {short(b[k], 40)}')
     return out
 
@@ -1056,6 +1161,56 @@ def side_effects(helper, base: Base, timeout):
     if helper != 'device.seed_everything':
         why += [f'reseeds the global {n} RNG' for n in rng_equal(*posts)]
     return sorted(set(why))
+
+FIRST_USE = {  # helpers that import fastai late: called in a fresh process, where the import is the first one
+    'training.paddy_learner': 'from dlcourse.training import paddy_learner; paddy_learner(small, epochs=0, bs=4)',
+    'multi_target.paddy_multi_dls': 'from dlcourse.multi_target import paddy_multi_dls; paddy_multi_dls(small, bs=4)',
+    'vision.paddy_vision_learner': 'from dlcourse.vision import paddy_vision_learner; '
+                                   "paddy_vision_learner(small, arch='resnet18', size=16, bs=4, pretrained=False)",
+}
+FIRST_USE_CODE = '''
+import json, sys, importlib.util, torch
+from pathlib import Path
+spec = importlib.util.spec_from_file_location('fuzz', sys.argv[2]); fuzz = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fuzz)
+from dlcourse.synth import synth_paddy
+small = synth_paddy(Path(sys.argv[1]), n_per_class=2, size=16, n_test=0, progress=False)
+before, rng = fuzz.global_state(), fuzz.rng_state()
+{call}
+d = fuzz.state_diff(before, fuzz.global_state())
+same_rng = fuzz.rng_equal(rng, fuzz.rng_state())
+d += [f'draws from the global {n} RNG' for n in ('torch', 'numpy', 'random') if n not in same_rng]
+print(json.dumps(d))
+'''
+# Model constructors draw initial weights from torch's global RNG, as nn.Linear does: a learner seeds them with
+# torch.manual_seed. Listed in the README; counted apart, not as side effects. seed_everything's name says it.
+RNG_BY_DESIGN = {'training.simple_cnn', 'transfer.simple_cnn', 'sgd.init_linear', 'sgd.init_hidden', 'sgd.init_deep',
+                 'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything',
+                 'lr_finder.train_eval'}  # builds and trains a model from the global RNGs: compare_runs seeds each run
+
+def state_audit(names, timeout) -> tuple[dict, dict]:
+    "Each helper's base call once, with snapshots of the global state (RNGs drawn from included) before and after"
+    changes, failed = {}, {}
+    for h in names:
+        base = BASE.get(h) or moved(h)
+        if base is None: continue
+        try: fn, kw = base.make()
+        except Exception as e: failed[h] = f'fixture: {short(e)}'; continue
+        before, rng = global_state(), rng_state()
+        st, res = run(lambda: invoke(fn, kw), timeout, seeded=False)
+        d = state_diff(before, global_state())
+        same_rng = rng_equal(rng, rng_state())
+        d += [f'draws from the global {n} RNG' for n in ('torch', 'numpy', 'random') if n not in same_rng]
+        if st != 'ok': failed[h] = 'hang' if st == 'hang' else f'{type(res).__name__}: {short(res)}'
+        changes[h] = d
+    for h, call in FIRST_USE.items():
+        code = FIRST_USE_CODE.replace('{call}', call)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT/'tests'/'netguard'), str(ROOT)]))
+        r = subprocess.run([sys.executable, '-c', code, str(tmpdir('first')/'paddy'), __file__], capture_output=True,
+                           text=True, env=env, timeout=600)
+        if r.returncode: failed[h] = short(r.stderr.strip().splitlines()[-1:]); continue
+        changes[h] = json.loads(r.stdout.strip().splitlines()[-1])
+    return changes, failed
 
 def import_effects(modules):
     "Import each module in turn: does the import change global state?"
@@ -1106,6 +1261,7 @@ def main(argv=None):
     ap.add_argument('--only', default='', help='regex: run only helpers whose name matches')
     ap.add_argument('--timeout', type=float, default=8., help='seconds per call before it counts as a hang')
     ap.add_argument('-v', '--verbose', action='store_true', help='print each case as it runs')
+    ap.add_argument('--state', action='store_true', help='only the global-state audit (issue 19, class 7)')
     a = ap.parse_args(argv)
     t0, c0 = time.time(), time.process_time()
     import dlcourse
@@ -1124,6 +1280,11 @@ def main(argv=None):
         c = Case(f'{m}.<import>', 'side effects', 'import dlcourse.' + m, 'none', None)
         record(c, 'SIDE' if d else 'OK', '; '.join(d))
     names = [h for h in helpers if h not in SKIP] + [h for h in BASE if h not in helpers and h.count('.') == 2]
+    if a.state:
+        changes, failed = state_audit([h for h in names if not only or only.search(h)], a.timeout)
+        for h, d in changes.items(): print(f"{'SIDE' if d else 'OK':5} {h}: {'; '.join(d)}")
+        if a.json: Path(a.json).write_text(json.dumps(dict(called=sorted(changes), changes=changes, failed=failed)))
+        return 0
     for h in names:
         if only and not only.search(h): continue
         base = BASE.get(h) or moved(h)
@@ -1146,6 +1307,12 @@ def main(argv=None):
         if only and not only.search(case.helper): continue
         cls, why = classify(case, ('exc', RuntimeError('no base')), a.timeout)
         record(case, cls, why)
+    changes, failed = state_audit([h for h in names + list(FIRST_USE) if not only or only.search(h)], a.timeout)
+    for h, d in changes.items():
+        by_design = h in RNG_BY_DESIGN and all('RNG' in x for x in d)
+        record(Case(h, 'global state', 'before/after: RNGs drawn from, pandas options, environment, sys.path, '
+                    'matplotlib backend' + (' (a constructor: RNG by design)' if by_design and d else ''), 'none',
+                    None), 'SIDE' if d and not by_design else 'OK', '; '.join(d))
     report(results, base_fail, no_base, [h for h in helpers if h in SKIP], time.time() - t0, time.process_time() - c0)
     log = Path(os.environ['DLCOURSE_NETGUARD_LOG'])
     net = log.read_text().splitlines() if log.exists() else []
