@@ -229,7 +229,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--nbs', default=None, help="folder of notebooks (default: the project's nbs/)")
     a = sub.add_parser('app', help='serve the paddy disease classifier as a web app on this machine')
     a.add_argument('--model', default=None, help="a model exported by dlcourse.app (default: the lesson's, cached)")
-    a.add_argument('--port', type=int, default=7860, help='port on 127.0.0.1 (default: 7860)')
+    a.add_argument('--port', type=int, default=7860, help='port to listen on (default: 7860)')
+    a.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default: 127.0.0.1, this machine only; another prints a warning)')
     g = sub.add_parser('progress', help="show which exercises you have passed: a bar per lesson, or one lesson's table")
     g.add_argument('lesson', nargs='?', help="one lesson's exercises, e.g. '06_dates' or '06'")
     e = sub.add_parser('exec', help='(internal) run one notebook in this process')
@@ -280,10 +282,12 @@ def _docs(a) -> int:
     return 0
 
 def _app(a) -> int:
-    "`dlcourse app`: serve the classifier until interrupted"
+    "`dlcourse app`: serve the classifier until interrupted (never shared; on 127.0.0.1 unless --host)"
     port = check_int(a.port, 'port', lo=1024, hi=65535)
+    # this process only serves the app: no usage statistics to Gradio or Hugging Face, set before gradio is imported
+    os.environ.update(GRADIO_ANALYTICS_ENABLED='False', HF_HUB_DISABLE_TELEMETRY='1')
     from dlcourse.app import serve  # torch and gradio: imported only to serve the app
-    serve(a.model, port=port)
+    serve(a.model, port=port, host=a.host)
     return 0
 
 def _progress(a) -> int:
