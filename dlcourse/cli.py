@@ -189,22 +189,37 @@ def _kaggle_dest(name, to, kaggle_input, force) -> Path:
     return dest
 
 # %% ../nbs/90_cli.ipynb #41901ce4
+from .files import atomic_dir, inside, locked, write_atomic
+
+def _kaggle_items(name:str, paddy_kwargs:dict|None) -> dict:
+    "{name: the file's bytes, or the folder to copy} of dataset `name` in Kaggle's layout"
+    if name == 'titanic':
+        return {f'{s}.csv': data.titanic(split=s).to_csv(index=False).encode() for s in ('train', 'test')}
+    src = data.paddy(**(paddy_kwargs or {}))
+    return {**{f: (src/f).read_bytes() for f in ('train.csv', 'sample_submission.csv')},
+            **{d: src/d for d in ('train_images', 'test_images')}}
+
+def _write_item(folder:Path, name:str, v):
+    "One file (bytes) or folder (copied aside, then swapped in) at `folder`/`name`, never through a link out of it"
+    if isinstance(v, bytes): write_atomic(folder/name, v, folder=folder); return
+    with atomic_dir(inside(folder, name)) as tmp: shutil.copytree(v, tmp, dirs_exist_ok=True)
+
 def write_kaggle(name:str, # 'titanic' or 'paddy'
                  to=None, # the folder to write the files into, e.g. 'titanic' (where the course's notebooks look)
                  kaggle_input=None, # instead of `to`: a Kaggle input folder; files go to <kaggle_input>/<competition>/
                  force:bool=False, # write into a folder that already holds files (ours replaced, others kept)
                  paddy_kwargs:dict|None=None, # settings for the synthetic paddy data (default: `synth_paddy`'s)
                 ) -> Path:
-    "Write dataset `name` in Kaggle's file layout into a folder; returns the folder"
+    "Write dataset `name` in Kaggle's file layout into a folder, each file and folder whole; returns the folder"
     dest = _kaggle_dest(name, to, kaggle_input, force)
-    dest.mkdir(parents=True, exist_ok=True)
-    if name == 'titanic':
-        data.titanic().to_csv(dest/'train.csv', index=False)
-        data.titanic(split='test').to_csv(dest/'test.csv', index=False)
-        return dest
-    src = data.paddy(**(paddy_kwargs or {}))
-    for f in ('train.csv', 'sample_submission.csv'): shutil.copy2(src/f, dest/f)
-    for d in ('train_images', 'test_images'): shutil.copytree(src/d, dest/d, dirs_exist_ok=True)
+    items = _kaggle_items(name, paddy_kwargs)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with locked(dest.parent):  # writers of one folder take turns: the last one's copy is the one left, whole
+        if not os.path.lexists(dest):  # a new folder: written aside, then put in place whole
+            with atomic_dir(dest) as tmp:
+                for k, v in items.items(): _write_item(tmp, k, v)
+            return dest
+        for k, v in items.items(): _write_item(dest, k, v)  # into the learner's folder: ours replaced, others kept
     return dest
 
 # %% ../nbs/90_cli.ipynb #8fa5d33a

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256', 'inside', 'swap_dir', 'clean_leftovers', 'new_dir',
+__all__ = ['cache_root', 'clean_leftovers', 'write_atomic', 'cached_file_ok', 'record_sha256', 'inside', 'swap_dir', 'new_dir',
            'atomic_dir', 'read_files', 'locked']
 
 # %% ../nbs/00_files.ipynb #679e3b4b
@@ -21,14 +21,42 @@ def _tmp_name(path:Path, kind:str='tmp') -> Path:
     "A name beside `path` no other writer uses: `.<name>.<kind>-<pid>-<random>`"
     return path.with_name(f'.{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}')
 
+def _remove(p:Path):
+    "Delete `p`: a link or a file is unlinked (never followed), a folder removed with what it holds"
+    if p.is_symlink() or not p.is_dir(): p.unlink(missing_ok=True)
+    else: shutil.rmtree(p, ignore_errors=True)
+
+def _pid_alive(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OSError): return True  # someone else's process: alive
+    return True
+
+def clean_leftovers(dest, # a file or folder written by `write_atomic` or `swap_dir`
+                   ) -> list[Path]:
+    "Put back an old folder a killed two-step swap left aside; delete dead writers' temporary copies of `dest`"
+    dest, gone = Path(dest), []
+    if not dest.parent.is_dir(): return gone
+    pat = re.compile(rf'\.{re.escape(dest.name)}\.(tmp|old)-(\d+)-[0-9a-f]{{8}}')
+    for p in sorted(dest.parent.iterdir()):
+        m = pat.fullmatch(p.name)
+        if not m or _pid_alive(int(m.group(2))): continue
+        kind = m.group(1)
+        if kind == 'old' and not os.path.lexists(dest):
+            try: os.rename(p, dest); continue  # the kill fell between the two renames: the old folder comes back
+            except OSError: pass
+        _remove(p); gone.append(p)
+    return gone
+
 def write_atomic(path, # the file to write (its folder is created)
                  data:bytes, # its whole content
-                 folder=None, # if given: refuse a `path` that leaves this folder (see `inside`)
+                 folder=None, # if given: refuse a `path` that is not in this folder (see `inside`)
                 ) -> Path:
     "Write `data` to `path` through a temporary file and `os.replace`: readers never see a partial file"
     if not isinstance(data, (bytes, bytearray)): raise ValueError(f'data must be bytes, got {type(data).__name__}')
-    path = Path(path) if folder is None else inside(folder, path)
+    path = Path(path) if folder is None else _check_inside(folder, path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(path)  # a killed writer's temporary file
     tmp = _tmp_name(path)
     try:
         with open(tmp, 'xb') as f: f.write(data); f.flush(); os.fsync(f.fileno())  # 'x': never through a link
@@ -55,17 +83,19 @@ def record_sha256(path, **fields) -> Path:
     return write_atomic(f'{path}.json', json.dumps(dict(fields, sha256=_sha256(path)), sort_keys=True).encode())
 
 # %% ../nbs/00_files.ipynb #007f3672
+def _check_inside(folder, path) -> Path:
+    "`path` as a Path, if its folder is `folder` or inside it once links and `..` are resolved; else a `ValueError`"
+    root, parent = os.path.realpath(folder), os.path.realpath(Path(path).parent)
+    if parent != root and not parent.startswith(root.rstrip(os.sep) + os.sep):
+        raise ValueError(f"{str(path)!r}: leaves the folder {str(folder)!r} (through '..' or a symbolic link); "
+                         "dlcourse writes only inside the folder it was given")
+    return Path(path)
+
 def inside(folder, # the folder every write must stay in
            name, # a path relative to `folder` (or an absolute one under it)
           ) -> Path:
     "`folder/name`, after checking that it stays inside `folder`: no `..` and no linked sub-folder leads out of it"
-    folder = Path(folder)
-    path = folder/name
-    root, parent = os.path.realpath(folder), os.path.realpath(path.parent)
-    if parent != root and not parent.startswith(root.rstrip(os.sep) + os.sep):
-        raise ValueError(f"{str(path)!r}: leaves the folder {str(folder)!r} (through '..' or a symbolic link); "
-                         "dlcourse writes only inside the folder it was given")
-    return path
+    return _check_inside(folder, Path(folder)/name)
 
 # %% ../nbs/00_files.ipynb #75579356
 def _renameat2():
@@ -88,11 +118,6 @@ def _exchange(a:Path, b:Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP): return False  # e.g. a file system without it
     raise OSError(err, os.strerror(err), str(b))
 
-def _remove(p:Path):
-    "Delete `p`: a link or a file is unlinked (never followed), a folder removed with what it holds"
-    if p.is_symlink() or not p.is_dir(): p.unlink(missing_ok=True)
-    else: shutil.rmtree(p, ignore_errors=True)
-
 def swap_dir(new, # a complete folder (from `new_dir`), on the same file system as `dest`
              dest, # where it goes; what was there (a folder, a file, or a link: never followed) is deleted
             ) -> Path:
@@ -112,28 +137,6 @@ def swap_dir(new, # a complete folder (from `new_dir`), on the same file system 
     raise OSError(f"dest={str(dest)!r}: other writers kept replacing it; try again")
 
 # %% ../nbs/00_files.ipynb #3539214c
-def _pid_alive(pid:int) -> bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except (PermissionError, OSError): return True  # someone else's process: alive
-    return True
-
-def clean_leftovers(dest, # the target of `swap_dir`
-                   ) -> list[Path]:
-    "Put back an old folder a killed two-step swap left aside, and delete the temporary folders of dead writers"
-    dest, gone = Path(dest), []
-    if not dest.parent.is_dir(): return gone
-    pat = re.compile(rf'\.{re.escape(dest.name)}\.(tmp|old)-(\d+)-[0-9a-f]{{8}}')
-    for p in sorted(dest.parent.iterdir()):
-        m = pat.fullmatch(p.name)
-        if not m or _pid_alive(int(m.group(2))): continue
-        kind = m.group(1)
-        if kind == 'old' and not os.path.lexists(dest):
-            try: os.rename(p, dest); continue  # the kill fell between the two renames: the old folder comes back
-            except OSError: pass
-        _remove(p); gone.append(p)
-    return gone
-
 def new_dir(dest, # the folder this one will replace (through `swap_dir`)
            ) -> Path:
     "A new empty folder beside `dest`, to write into before `swap_dir` puts it at `dest`"
