@@ -7,7 +7,6 @@ from __future__ import annotations
 import io, ipaddress, json, os, shutil, sys, tempfile
 from contextlib import contextmanager
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
