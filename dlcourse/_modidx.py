@@ -16,6 +16,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.app.Classifier.__init__': ('app.html#classifier.__init__', 'dlcourse/app.py'),
                               'dlcourse.app.Classifier.probs': ('app.html#classifier.probs', 'dlcourse/app.py'),
                               'dlcourse.app.Classifier.tensor': ('app.html#classifier.tensor', 'dlcourse/app.py'),
+                              'dlcourse.app._build': ('app.html#_build', 'dlcourse/app.py'),
                               'dlcourse.app._check_classes': ('app.html#_check_classes', 'dlcourse/app.py'),
                               'dlcourse.app._check_dest': ('app.html#_check_dest', 'dlcourse/app.py'),
                               'dlcourse.app._environ_kept': ('app.html#_environ_kept', 'dlcourse/app.py'),

@@ -55,14 +55,25 @@ def _weights_error(model:torch.nn.Module, sd:dict, meta:dict) -> str|None:
         return f"classes has {n} names but the weights have {sd[k].shape[0]} outputs"  # only the output layer differs
     return f"{arch} does not fit the weights: {k} is {tuple(getattr(sd[k], 'shape', ()))}, not {tuple(own[k].shape)}"
 
-def _model_from(meta:dict, sd:dict, where:str='') -> torch.nn.Module:
-    "The model `meta` describes, with the weights `sd`; the global RNG is left as it was; errors start with `where`"
-    with torch.random.fork_rng(devices=[]):  # a new model draws its initial weights: not from the caller's RNG
-        try: model = build_model(meta['arch'], len(meta['classes']), meta.get('arch_kwargs'))
-        except ValueError as e: raise ValueError(f'{where}{e}') from None
+def _build(meta:dict, device:str='meta') -> torch.nn.Module:
+    "The architecture `meta` names: on the meta device (no memory, no random draws), or for real with the RNG kept"
+    args = meta['arch'], len(meta['classes']), meta.get('arch_kwargs')
+    if device == 'meta':
+        try:
+            with torch.device('meta'): return build_model(*args)
+        except (RuntimeError, NotImplementedError): pass  # an architecture that needs real tensors to be built
+    with torch.random.fork_rng(devices=[]): return build_model(*args)  # its initial draws leave no trace
+
+def _model_from(meta:dict, sd:dict, where:str='', load:bool=True) -> torch.nn.Module:
+    "The model `meta` describes, with the weights `sd`, built without the global RNG; errors start with `where`"
+    try: model = _build(meta)
+    except ValueError as e: raise ValueError(f'{where}{e}') from None
     err = _weights_error(model, sd, meta)
     if err: raise ValueError(f'{where}{err}')
-    model.load_state_dict(sd)
+    if not load: return model
+    model.load_state_dict(sd, assign=True)  # the loaded tensors become the weights: nothing was drawn for them
+    if any(t.is_meta for t in [*model.parameters(), *model.buffers()]):  # a buffer the file does not hold (swin's)
+        model = _build(meta, 'cpu'); model.load_state_dict(sd)
     return model.eval()
 
 def _check_classes(classes) -> list:
@@ -98,7 +109,7 @@ def export_model(model:torch.nn.Module, # the trained model
     meta = dict(format=FORMAT, arch=arch, arch_kwargs=arch_kwargs or {}, classes=classes,
                 **image_cfg(model, size, crop_pct, stats))
     sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    _model_from(meta, sd)  # a model that does not fit arch and classes fails now, not at load time
+    _model_from(meta, sd, load=False)  # a model that does not fit arch and classes fails now, not at load
     buf = io.BytesIO(); torch.save(sd, buf)
     with atomic_dir(dest) as tmp:  # both files written aside, then swapped in as one folder
         (tmp/'model.pt').write_bytes(buf.getvalue())
