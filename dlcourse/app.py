@@ -4,20 +4,22 @@
 
 # %% ../nbs/14_app.ipynb #897586d6
 from __future__ import annotations
-import json, os, shutil, tempfile
+import io, ipaddress, json, os, shutil, sys, tempfile
+from contextlib import contextmanager
 from pathlib import Path
-import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
 from .checks import check_int, check_dir
 from .data import paddy_arrays
+from .files import atomic_dir, read_files
 from .synth import synth_paddy
 from .training import simple_cnn
-from .transfer import IMAGENET_STATS, images_to_tensor, fit_tensors
+from .transfer import images_to_tensor, fit_tensors
+from .vision import image_cfg, image_tensor
 
 # %% auto #0
-__all__ = ['MAX_PIXELS', 'build_model', 'export_model', 'open_image', 'Classifier', 'load_model', 'lesson_model',
+__all__ = ['FORMAT', 'MAX_PIXELS', 'build_model', 'export_model', 'open_image', 'Classifier', 'load_model', 'lesson_model',
            'example_images', 'make_app', 'serve']
 
 # %% ../nbs/14_app.ipynb #78daac18
@@ -27,30 +29,91 @@ def build_model(arch:str, # 'simple_cnn', or a timm model name such as 'efficien
                ) -> torch.nn.Module:
     "A new, untrained model of architecture `arch` with `n_out` outputs"
     n_out = check_int(n_out, 'n_out')
-    if arch == 'simple_cnn': return simple_cnn(n_out, **(arch_kwargs or {}))
-    import timm  # only for timm architectures
-    if arch not in timm.list_models(): raise ValueError(f"arch={arch!r}: expected 'simple_cnn' or a timm model name")
-    return timm.create_model(arch, pretrained=False, num_classes=n_out, **(arch_kwargs or {}))
+    if not isinstance(arch, str): raise ValueError(f"arch={arch!r}: expected 'simple_cnn' or a timm model name")
+    if arch_kwargs is not None and not isinstance(arch_kwargs, dict):
+        raise ValueError(f"arch_kwargs={arch_kwargs!r}: expected a dict of arguments for the constructor, or None")
+    try:
+        if arch == 'simple_cnn': return simple_cnn(n_out, **(arch_kwargs or {}))
+        import timm  # only for timm architectures
+        if arch not in timm.list_models():
+            raise ValueError(f"arch={arch!r}: expected 'simple_cnn' or a timm model name")
+        return timm.create_model(arch, pretrained=False, num_classes=n_out, **(arch_kwargs or {}))
+    except TypeError as e: raise ValueError(f"arch_kwargs={arch_kwargs!r}: {arch} does not take them ({e})") from None
+
+def _weights_error(model:torch.nn.Module, sd:dict, meta:dict) -> str|None:
+    "What in `meta` (arch, arch_kwargs, classes) disagrees with the state dict `sd`; None if `sd` fits `model`"
+    own = model.state_dict()
+    missing, extra = [k for k in own if k not in sd], [k for k in sd if k not in own]
+    arch = f"arch={meta['arch']!r} with arch_kwargs={meta.get('arch_kwargs') or {}}"
+    if missing or extra:
+        return (f"{arch} does not fit the weights: {len(missing)} of its tensors are not in them (e.g. {missing[:2]}), "
+                f"{len(extra)} of theirs are not in it (e.g. {extra[:2]})")
+    bad = [k for k in own if not torch.is_tensor(sd[k]) or tuple(own[k].shape) != tuple(sd[k].shape)]
+    if not bad: return None
+    n, k = len(meta['classes']), bad[0]
+    if all(torch.is_tensor(sd[b]) and own[b].shape[:1] == (n,) and sd[b].shape[1:] == own[b].shape[1:] for b in bad):
+        return f"classes has {n} names but the weights have {sd[k].shape[0]} outputs"  # only the output layer differs
+    return f"{arch} does not fit the weights: {k} is {tuple(getattr(sd[k], 'shape', ()))}, not {tuple(own[k].shape)}"
+
+def _build(meta:dict, device:str='meta') -> torch.nn.Module:
+    "The architecture `meta` names: on the meta device (no memory, no random draws), or for real with the RNG kept"
+    args = meta['arch'], len(meta['classes']), meta.get('arch_kwargs')
+    if device == 'meta':
+        try:
+            with torch.device('meta'): return build_model(*args)
+        except (RuntimeError, NotImplementedError): pass  # an architecture that needs real tensors to be built
+    with torch.random.fork_rng(devices=[]): return build_model(*args)  # its initial draws leave no trace
+
+def _model_from(meta:dict, sd:dict, where:str='', load:bool=True) -> torch.nn.Module:
+    "The model `meta` describes, with the weights `sd`, built without the global RNG; errors start with `where`"
+    try: model = _build(meta)
+    except ValueError as e: raise ValueError(f'{where}{e}') from None
+    err = _weights_error(model, sd, meta)
+    if err: raise ValueError(f'{where}{err}')
+    if not load: return model
+    model.load_state_dict(sd, assign=True)  # the loaded tensors become the weights: nothing was drawn for them
+    if any(t.is_meta for t in [*model.parameters(), *model.buffers()]):  # a buffer the file does not hold (swin's)
+        model = _build(meta, 'cpu'); model.load_state_dict(sd)
+    return model.eval()
+
+def _check_classes(classes) -> list:
+    "`classes` as a list of unique, non-empty names (text), else a `ValueError` naming `classes`"
+    ok = isinstance(classes, (list, tuple)) and classes and all(isinstance(c, str) and c for c in classes)
+    if not ok or len(set(classes)) != len(classes):
+        raise ValueError(f"classes={classes!r}: expected a list of unique names (text), one per output")
+    return list(classes)
 
 # %% ../nbs/14_app.ipynb #b32d8e15
+FORMAT = 'dlcourse.app/1'  # model.json's `format`; files without crop_pct and interpolation (older) still load
+
+def _check_dest(dest:Path):
+    "Refuse a `dest` folder holding files other than an exported model's: `export_model` replaces the folder whole"
+    if dest.is_symlink() or not dest.is_dir(): return
+    other = sorted(p.name for p in dest.iterdir() if p.name not in ('model.json', 'model.pt'))
+    if other: raise FileExistsError(f"dest={str(dest)!r} holds files export_model did not write ({other[:5]}); the "
+                                    "model folder is replaced whole, so export into a new or empty folder")
+
 def export_model(model:torch.nn.Module, # the trained model
-                 dest, # folder to write model.pt (the state dict) and model.json (everything else) into
+                 dest, # folder to write model.pt (the state dict) and model.json (everything else) into; replaced whole
                  arch:str, # how to rebuild it: 'simple_cnn' or a timm model name
                  classes:list, # class names, in the order of the model's outputs
-                 size:int, # input images are resized to size×size pixels
-                 stats=IMAGENET_STATS, # (mean, std) per channel used to normalise inputs in training
+                 size:int|None=None, # images are resized and cropped to size×size; default: the model's (`image_cfg`)
+                 stats=None, # (mean, std) per channel used in training; default: the model's own (`image_cfg`)
                  arch_kwargs:dict|None=None, # arguments the model was built with, besides the number of classes
+                 crop_pct:float|None=None, # fraction of the shorter side kept (1: no crop); default: the model's
                 ) -> Path:
-    "Save `model` as a state dict plus a JSON of architecture, classes, size and normalisation; returns `dest`"
+    "Save `model` as a state dict plus a JSON of architecture, classes and image settings, as one unit; returns `dest`"
     dest = check_dir(dest, 'dest', must_exist=False)
-    classes = [str(c) for c in classes]
-    if len(set(classes)) != len(classes) or not classes: raise ValueError(f"classes={classes!r}: expected unique names")
-    meta = dict(format='dlcourse.app/1', arch=arch, arch_kwargs=arch_kwargs or {}, classes=classes,
-                size=check_int(size, 'size', lo=8), mean=[float(v) for v in stats[0]], std=[float(v) for v in stats[1]])
-    build_model(arch, len(classes), arch_kwargs).load_state_dict(model.state_dict())  # fails now, not at load time
-    dest.mkdir(parents=True, exist_ok=True)
-    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, dest/'model.pt')
-    (dest/'model.json').write_text(json.dumps(meta, indent=1))
+    _check_dest(dest)
+    classes = _check_classes([str(c) for c in classes])
+    meta = dict(format=FORMAT, arch=arch, arch_kwargs=arch_kwargs or {}, classes=classes,
+                **image_cfg(model, size, crop_pct, stats))
+    sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    _model_from(meta, sd, load=False)  # a model that does not fit arch and classes fails now, not at load
+    buf = io.BytesIO(); torch.save(sd, buf)
+    with atomic_dir(dest) as tmp:  # both files written aside, then swapped in as one folder
+        (tmp/'model.pt').write_bytes(buf.getvalue())
+        (tmp/'model.json').write_text(json.dumps(meta, indent=1))
     return dest
 
 # %% ../nbs/14_app.ipynb #62db6724
@@ -72,15 +135,15 @@ def open_image(f, # a file path, a file object, or a PIL image
 
 # %% ../nbs/14_app.ipynb #ba09d03a
 class Classifier:
-    "A model ready to classify images: the network in eval mode, its class names, input size and normalisation"
-    def __init__(self, model:torch.nn.Module, classes:list, size:int, mean:list, std:list):
+    "A model ready to classify images: the network in eval mode, its class names, and how to prepare an image"
+    def __init__(self, model:torch.nn.Module, classes:list, size:int, mean:list, std:list, crop_pct:float=1.0,
+                 interpolation:str='bilinear'):
         self.model, self.classes, self.size = model.eval(), list(classes), size
-        self.mean, self.std = (torch.tensor(v, dtype=torch.float32).view(1, 3, 1, 1) for v in (mean, std))
+        self.cfg = image_cfg(dict(size=size, crop_pct=crop_pct, interpolation=interpolation, mean=mean, std=std))
 
     def tensor(self, img) -> torch.Tensor:
-        "Image `img` (a file or PIL image) as a normalised (1, 3, size, size) batch"
-        a = np.asarray(open_image(img).resize((self.size, self.size), Image.BILINEAR), dtype=np.float32)/255
-        return (torch.from_numpy(a).permute(2, 0, 1)[None] - self.mean)/self.std
+        "Image `img` (a file or PIL image) as a normalised (1, 3, size, size) batch: `image_tensor` with our settings"
+        return image_tensor(open_image(img), self.cfg)
 
     def probs(self, img) -> dict:
         "{class: probability} for image `img`, largest first"
@@ -92,18 +155,40 @@ class Classifier:
         return next(iter(self.probs(img)))
 
 # %% ../nbs/14_app.ipynb #2ea615ec
+def _read_meta(text:bytes, fn:Path) -> dict:
+    "The fields of model.json `fn`, each checked; a `ValueError` names the file and the field"
+    try: meta = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as e: raise ValueError(f"{fn}: not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"{fn}: expected a JSON object written by export_model, got a {type(meta).__name__}")
+    if meta.get('format') != FORMAT:
+        raise ValueError(f"{fn}: format={meta.get('format')!r}: expected {FORMAT!r} (a model.json from export_model)")
+    for k in ('arch', 'classes', 'size', 'mean', 'std'):
+        if k not in meta: raise ValueError(f"{fn}: the field {k!r} is missing")
+    try:
+        if not isinstance(meta['arch'], str): raise ValueError(f"arch={meta['arch']!r}: expected a model name")
+        old = dict(crop_pct=1.0, interpolation='bilinear')  # how files without these fields were served
+        cfg = image_cfg({**old, **meta})
+        return dict(arch=meta['arch'], arch_kwargs=meta.get('arch_kwargs', {}), classes=_check_classes(meta['classes']),
+                    **cfg)
+    except ValueError as e: raise ValueError(f"{fn}: {e}") from None
+
 def load_model(path, # a folder written by `export_model` (or its model.json)
               ) -> Classifier:
-    "The classifier saved in `path`, its weights loaded with `weights_only=True` (no pickled code runs)"
+    "The classifier saved in `path`, every field checked, its weights loaded with `weights_only=True` (no code runs)"
     path = Path(path)
     folder = path.parent if path.name == 'model.json' else check_dir(path, 'path')
     if not (folder/'model.json').exists() or not (folder/'model.pt').exists():
         raise FileNotFoundError(f"path={str(path)!r}: expected model.json and model.pt (from export_model) there")
-    meta = json.loads((folder/'model.json').read_text())
-    if meta.get('format') != 'dlcourse.app/1': raise ValueError(f"{folder/'model.json'}: not written by export_model")
-    model = build_model(meta['arch'], len(meta['classes']), meta['arch_kwargs'])
-    model.load_state_dict(torch.load(folder/'model.pt', map_location='cpu', weights_only=True))
-    return Classifier(model, meta['classes'], meta['size'], meta['mean'], meta['std'])
+    files = read_files(folder, ['model.json', 'model.pt'])  # both from one version of the folder
+    meta = _read_meta(files['model.json'], folder/'model.json')
+    try: sd = torch.load(io.BytesIO(files['model.pt']), map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{folder/'model.pt'}: not a PyTorch state dict ({e})") from None
+    if not isinstance(sd, dict):
+        raise ValueError(f"{folder/'model.pt'}: expected a state dict, got a {type(sd).__name__}")
+    model = _model_from(meta, sd, f"{folder/'model.json'}: (weights: {folder/'model.pt'}) ")
+    cfg = {k: meta[k] for k in ('size', 'mean', 'std', 'crop_pct', 'interpolation')}
+    return Classifier(model, meta['classes'], **cfg)
 
 # %% ../nbs/14_app.ipynb #5b290c28
 def lesson_model(epochs:int=15, # training epochs
@@ -144,15 +229,24 @@ def _predict_fn(clf:Classifier, top:int=3):
     return predict
 
 # %% ../nbs/14_app.ipynb #2c593fb6
+@contextmanager
+def _environ_kept():
+    "Put `os.environ` back as it was after the block (Gradio's `Blocks` sets HF_HUB_DISABLE_TELEMETRY, for one)"
+    before = dict(os.environ)
+    try: yield
+    finally:
+        for k in set(os.environ) - set(before): del os.environ[k]
+        for k, v in before.items():
+            if os.environ.get(k) != v: os.environ[k] = v
+
 def make_app(clf:Classifier, # the classifier to serve
              examples=(), # image paths to offer as examples
              top:int=3, # how many classes to show
             ):
-    "A Gradio app: an image in, the `top` classes with their probabilities out"
-    os.environ.setdefault('GRADIO_ANALYTICS_ENABLED', 'False')
+    "A Gradio app: an image in, the `top` classes with their probabilities out (no analytics; no variable set)"
     import gradio as gr  # heavy: only when an app is made
     first = list(examples)[:1]  # shown when the page opens, with its answer
-    with gr.Blocks(title='Paddy disease classifier', analytics_enabled=False) as app:
+    with _environ_kept(), gr.Blocks(title='Paddy disease classifier', analytics_enabled=False) as app:
         gr.Markdown('# Paddy disease classifier\nDrop a photo of a rice leaf: the model gives its top diseases.')
         with gr.Row():
             img = gr.Image(first[0] if first else None, type='filepath', label='leaf photo', sources=['upload'],
@@ -165,15 +259,27 @@ def make_app(clf:Classifier, # the classifier to serve
         if examples: gr.Examples(list(examples), img)
     return app
 
+def _is_loopback(host:str) -> bool:
+    if host == 'localhost': return True
+    try: return ipaddress.ip_address(host).is_loopback
+    except ValueError: return False
+
 def serve(model=None, # a folder from `export_model`; default: `lesson_model()`
-          port:int=7860, # port to listen on, on 127.0.0.1 only
+          port:int=7860, # port to listen on
           block:bool=True, # keep serving until interrupted (else return the running app)
+          host:str='127.0.0.1', # address to listen on: this machine only, unless you choose otherwise (a warning)
          ):
-    "Serve the classifier in `model` on http://127.0.0.1:`port`"
+    "Serve the classifier in `model` on http://`host`:`port`; never shared through Gradio's public relay"
+    port = check_int(port, 'port', lo=1024, hi=65535)
+    if not isinstance(host, str) or not host:
+        raise ValueError(f"host={host!r}: expected an address such as '127.0.0.1'")
     clf = load_model(model if model is not None else lesson_model())
     app = make_app(clf, example_images())
-    port = check_int(port, 'port', lo=1024, hi=65535)
-    if block: print(f'Serving the paddy classifier on http://127.0.0.1:{port} (Ctrl+C stops it)', flush=True)
-    app.launch(server_name='127.0.0.1', server_port=port, prevent_thread_lock=not block, show_error=True,
+    if not _is_loopback(host):
+        print(f"WARNING: listening on {host}:{port}: other machines that can reach this one can use the app and "
+              "upload files to it. Leave out --host (host=) to serve this machine only (127.0.0.1).",
+              file=sys.stderr, flush=True)
+    if block: print(f'Serving the paddy classifier on http://{host}:{port} (Ctrl+C stops it)', flush=True)
+    app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=not block, show_error=True,
                max_file_size='20mb', ssr_mode=False, quiet=True, inline=False)
     return app

@@ -189,22 +189,37 @@ def _kaggle_dest(name, to, kaggle_input, force) -> Path:
     return dest
 
 # %% ../nbs/90_cli.ipynb #41901ce4
+from .files import atomic_dir, inside, locked, write_atomic
+
+def _kaggle_items(name:str, paddy_kwargs:dict|None) -> dict:
+    "{name: the file's bytes, or the folder to copy} of dataset `name` in Kaggle's layout"
+    if name == 'titanic':
+        return {f'{s}.csv': data.titanic(split=s).to_csv(index=False).encode() for s in ('train', 'test')}
+    src = data.paddy(**(paddy_kwargs or {}))
+    return {**{f: (src/f).read_bytes() for f in ('train.csv', 'sample_submission.csv')},
+            **{d: src/d for d in ('train_images', 'test_images')}}
+
+def _write_item(folder:Path, name:str, v):
+    "One file (bytes) or folder (copied aside, then swapped in) at `folder`/`name`, never through a link out of it"
+    if isinstance(v, bytes): write_atomic(folder/name, v, folder=folder); return
+    with atomic_dir(inside(folder, name)) as tmp: shutil.copytree(v, tmp, dirs_exist_ok=True)
+
 def write_kaggle(name:str, # 'titanic' or 'paddy'
                  to=None, # the folder to write the files into, e.g. 'titanic' (where the course's notebooks look)
                  kaggle_input=None, # instead of `to`: a Kaggle input folder; files go to <kaggle_input>/<competition>/
                  force:bool=False, # write into a folder that already holds files (ours replaced, others kept)
                  paddy_kwargs:dict|None=None, # settings for the synthetic paddy data (default: `synth_paddy`'s)
                 ) -> Path:
-    "Write dataset `name` in Kaggle's file layout into a folder; returns the folder"
+    "Write dataset `name` in Kaggle's file layout into a folder, each file and folder whole; returns the folder"
     dest = _kaggle_dest(name, to, kaggle_input, force)
-    dest.mkdir(parents=True, exist_ok=True)
-    if name == 'titanic':
-        data.titanic().to_csv(dest/'train.csv', index=False)
-        data.titanic(split='test').to_csv(dest/'test.csv', index=False)
-        return dest
-    src = data.paddy(**(paddy_kwargs or {}))
-    for f in ('train.csv', 'sample_submission.csv'): shutil.copy2(src/f, dest/f)
-    for d in ('train_images', 'test_images'): shutil.copytree(src/d, dest/d, dirs_exist_ok=True)
+    items = _kaggle_items(name, paddy_kwargs)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with locked(dest.parent):  # writers of one folder take turns: the last one's copy is the one left, whole
+        if not os.path.lexists(dest):  # a new folder: written aside, then put in place whole
+            with atomic_dir(dest) as tmp:
+                for k, v in items.items(): _write_item(tmp, k, v)
+            return dest
+        for k, v in items.items(): _write_item(dest, k, v)  # into the learner's folder: ours replaced, others kept
     return dest
 
 # %% ../nbs/90_cli.ipynb #8fa5d33a
@@ -229,7 +244,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--nbs', default=None, help="folder of notebooks (default: the project's nbs/)")
     a = sub.add_parser('app', help='serve the paddy disease classifier as a web app on this machine')
     a.add_argument('--model', default=None, help="a model exported by dlcourse.app (default: the lesson's, cached)")
-    a.add_argument('--port', type=int, default=7860, help='port on 127.0.0.1 (default: 7860)')
+    a.add_argument('--port', type=int, default=7860, help='port to listen on (default: 7860)')
+    a.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default: 127.0.0.1, this machine only; another prints a warning)')
     g = sub.add_parser('progress', help="show which exercises you have passed: a bar per lesson, or one lesson's table")
     g.add_argument('lesson', nargs='?', help="one lesson's exercises, e.g. '06_dates' or '06'")
     e = sub.add_parser('exec', help='(internal) run one notebook in this process')
@@ -280,10 +297,12 @@ def _docs(a) -> int:
     return 0
 
 def _app(a) -> int:
-    "`dlcourse app`: serve the classifier until interrupted"
+    "`dlcourse app`: serve the classifier until interrupted (never shared; on 127.0.0.1 unless --host)"
     port = check_int(a.port, 'port', lo=1024, hi=65535)
+    # this process only serves the app: no usage statistics to Gradio or Hugging Face, set before gradio is imported
+    os.environ.update(GRADIO_ANALYTICS_ENABLED='False', HF_HUB_DISABLE_TELEMETRY='1')
     from dlcourse.app import serve  # torch and gradio: imported only to serve the app
-    serve(a.model, port=port)
+    serve(a.model, port=port, host=a.host)
     return 0
 
 def _progress(a) -> int:

@@ -4,25 +4,63 @@
 
 # %% ../nbs/00_files.ipynb #01990082
 from __future__ import annotations
-import hashlib, json, os, uuid
+import errno, hashlib, json, os, re, shutil, sys, time, uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256']
+__all__ = ['cache_root', 'clean_leftovers', 'write_atomic', 'cached_file_ok', 'record_sha256', 'inside', 'swap_dir', 'new_dir',
+           'atomic_dir', 'read_files', 'locked']
 
 # %% ../nbs/00_files.ipynb #679e3b4b
 def cache_root() -> Path:
     "The folder dlcourse caches files in: `$DLCOURSE_CACHE`, else `~/.cache/dlcourse`"
     return Path(os.environ.get('DLCOURSE_CACHE') or Path.home()/'.cache'/'dlcourse').expanduser()
 
+def _tmp_name(path:Path, kind:str='tmp') -> Path:
+    "A name beside `path` no other writer uses: `.<name>.<kind>-<pid>-<random>`"
+    return path.with_name(f'.{path.name}.{kind}-{os.getpid()}-{uuid.uuid4().hex[:8]}')
+
+def _remove(p:Path):
+    "Delete `p`: a link or a file is unlinked (never followed), a folder removed with what it holds"
+    if p.is_symlink() or not p.is_dir(): p.unlink(missing_ok=True)
+    else: shutil.rmtree(p, ignore_errors=True)
+
+def _pid_alive(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except (PermissionError, OSError): return True  # someone else's process: alive
+    return True
+
+def clean_leftovers(dest, # a file or folder written by `write_atomic` or `swap_dir`
+                   ) -> list[Path]:
+    "Put back an old folder a killed two-step swap left aside; delete dead writers' temporary copies of `dest`"
+    dest, gone = Path(dest), []
+    if not dest.parent.is_dir(): return gone
+    pat = re.compile(rf'\.{re.escape(dest.name)}\.(tmp|old)-(\d+)-[0-9a-f]{{8}}')
+    for p in sorted(dest.parent.iterdir()):
+        m = pat.fullmatch(p.name)
+        if not m or _pid_alive(int(m.group(2))): continue
+        kind = m.group(1)
+        if kind == 'old' and not os.path.lexists(dest):
+            try: os.rename(p, dest); continue  # the kill fell between the two renames: the old folder comes back
+            except OSError: pass
+        _remove(p); gone.append(p)
+    return gone
+
 def write_atomic(path, # the file to write (its folder is created)
                  data:bytes, # its whole content
+                 folder=None, # if given: refuse a `path` that is not in this folder (see `inside`)
                 ) -> Path:
     "Write `data` to `path` through a temporary file and `os.replace`: readers never see a partial file"
     if not isinstance(data, (bytes, bytearray)): raise ValueError(f'data must be bytes, got {type(data).__name__}')
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}')
-    try: tmp.write_bytes(data); os.replace(tmp, path)
+    path = Path(path) if folder is None else _check_inside(folder, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(path)  # a killed writer's temporary file
+    tmp = _tmp_name(path)
+    try:
+        with open(tmp, 'xb') as f: f.write(data); f.flush(); os.fsync(f.fileno())  # 'x': never through a link
+        os.replace(tmp, path)  # a link at `path` is replaced itself: what it points to is not touched
     finally: tmp.unlink(missing_ok=True)
     return path
 
@@ -43,3 +81,112 @@ def cached_file_ok(path, # a file written with `write_atomic` and recorded by `r
 def record_sha256(path, **fields) -> Path:
     "Record `path`'s SHA-256 (and `fields`) in `<path>.json`, atomically"
     return write_atomic(f'{path}.json', json.dumps(dict(fields, sha256=_sha256(path)), sort_keys=True).encode())
+
+# %% ../nbs/00_files.ipynb #007f3672
+def _check_inside(folder, path) -> Path:
+    "`path` as a Path, if its folder is `folder` or inside it once links and `..` are resolved; else a `ValueError`"
+    root, parent = os.path.realpath(folder), os.path.realpath(Path(path).parent)
+    if parent != root and not parent.startswith(root.rstrip(os.sep) + os.sep):
+        raise ValueError(f"{str(path)!r}: leaves the folder {str(folder)!r} (through '..' or a symbolic link); "
+                         "dlcourse writes only inside the folder it was given")
+    return Path(path)
+
+def inside(folder, # the folder every write must stay in
+           name, # a path relative to `folder` (or an absolute one under it)
+          ) -> Path:
+    "`folder/name`, after checking that it stays inside `folder`: no `..` and no linked sub-folder leads out of it"
+    return _check_inside(folder, Path(folder)/name)
+
+# %% ../nbs/00_files.ipynb #75579356
+def _renameat2():
+    "libc's renameat2 (Linux), or None where there is none"
+    if not sys.platform.startswith('linux'): return None
+    try:
+        import ctypes  # standard library; only where the call exists
+        f = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError): return None
+    f.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return f
+
+def _exchange(a:Path, b:Path) -> bool:
+    "Swap the names `a` and `b` in one step (True); False where the system or file system cannot"
+    f = _renameat2()
+    if f is None: return False
+    import ctypes
+    if f(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0: return True  # -100: AT_FDCWD; 2: RENAME_EXCHANGE
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP): return False  # e.g. a file system without it
+    raise OSError(err, os.strerror(err), str(b))
+
+def swap_dir(new, # a complete folder (from `new_dir`), on the same file system as `dest`
+             dest, # where it goes; what was there (a folder, a file, or a link: never followed) is deleted
+            ) -> Path:
+    "Put folder `new` at `dest` in one step, then delete the old one: readers see the old folder or the new one"
+    new, dest = Path(new), Path(dest)
+    if not new.is_dir() or new.is_symlink(): raise NotADirectoryError(f"new={str(new)!r}: expected a folder")
+    for _ in range(100):  # another writer may put a folder at `dest` between our two steps: then swap with theirs
+        try:
+            if _exchange(new, dest): _remove(new); return dest  # `new` now holds the old folder
+            if os.path.lexists(dest):  # no one-step swap here: old aside, new in (`new_dir` undoes a kill between)
+                old = _tmp_name(dest, 'old'); os.rename(dest, old); os.rename(new, dest); _remove(old); return dest
+        except FileNotFoundError:
+            if not new.exists(): raise
+        try: os.rename(new, dest); return dest  # nothing at `dest`: a plain rename (it fails if one appeared)
+        except OSError as e:
+            if e.errno not in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR, errno.ENOTDIR): raise
+    raise OSError(f"dest={str(dest)!r}: other writers kept replacing it; try again")
+
+# %% ../nbs/00_files.ipynb #3539214c
+def new_dir(dest, # the folder this one will replace (through `swap_dir`)
+           ) -> Path:
+    "A new empty folder beside `dest`, to write into before `swap_dir` puts it at `dest`"
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    clean_leftovers(dest)
+    tmp = _tmp_name(dest)
+    tmp.mkdir()  # permissions from the umask, like any folder the learner makes
+    return tmp
+
+@contextmanager
+def atomic_dir(dest, # the folder to replace as a whole
+              ):
+    "Yield an empty folder beside `dest`; when the block ends without error it is swapped in, else deleted"
+    tmp = new_dir(dest)
+    try: yield tmp
+    except BaseException: _remove(tmp); raise
+    swap_dir(tmp, dest)
+
+# %% ../nbs/00_files.ipynb #d2fcbb4e
+def read_files(folder, # a folder that `swap_dir` may replace while we read
+               names:list, # the files of it to read
+              ) -> dict:
+    "{name: bytes} of the files `names` in `folder`, all read from one version of the folder"
+    folder = Path(folder)
+    dir_fd = os.open in os.supports_dir_fd and hasattr(os, 'O_DIRECTORY')
+    for attempt in range(10):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY) if dir_fd else None
+        try:
+            res = {}
+            for n in names:
+                f = os.open(n, os.O_RDONLY, dir_fd=fd) if dir_fd else os.open(folder/n, os.O_RDONLY)
+                with os.fdopen(f, 'rb') as fh: res[n] = fh.read()
+            return res
+        except FileNotFoundError as e:
+            missing = folder/n
+            if attempt == 9 or not missing.exists(): raise FileNotFoundError(f"{str(missing)!r}: no such file") from e
+            time.sleep(0.01)  # the folder was swapped while we read the old one: read the new one
+        finally:
+            if fd is not None: os.close(fd)
+
+# %% ../nbs/00_files.ipynb #a20bd27d
+@contextmanager
+def locked(folder, # an existing folder
+          ):
+    "Hold an exclusive lock on `folder` while the block runs: other `locked` blocks on it wait their turn"
+    try: import fcntl
+    except ImportError: yield; return  # no file locks here (Windows): each write is still atomic
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally: os.close(fd)  # closing releases the lock

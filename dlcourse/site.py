@@ -279,10 +279,10 @@ def api_index(nbs:list, # notebook paths
     meta = dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'))
     return nbformat.from_dict(dict(nbformat=4, nbformat_minor=5, metadata=meta, cells=cells)), 'API index'
 
-def build_site(nbs_dir='nbs', # the folder of notebooks
-               dest='_docs', # the folder to write the site to (created if needed; its pages are replaced)
-               mathjax:bool=True, # copy MathJax into the site (else formulas stay as TeX)
-              ) -> list[Path]:
+def _build_site(nbs_dir='nbs', # the folder of notebooks
+                dest='_docs', # the (new, empty) folder to write the site to
+                mathjax:bool=True, # copy MathJax into the site (else formulas stay as TeX)
+               ) -> list[Path]:
     "Render every notebook of `nbs_dir`, as committed (not re-run), to a page of an offline site in `dest`"
     nbs, dest = site_notebooks(nbs_dir), check_dir(dest, 'dest', must_exist=False)
     dest.mkdir(parents=True, exist_ok=True)
@@ -298,3 +298,23 @@ def build_site(nbs_dir='nbs', # the folder of notebooks
         (dest/fname).write_text(body, encoding='utf-8')
     _copy_linked(dest, [nbs_dir, Path(nbs_dir).parent])  # the index is also the README: its links start at the root
     return [dest/f for f, _ in files]
+
+# %% ../nbs/91_site.ipynb #35be10ef
+from .files import atomic_dir
+
+def _check_site_dest(dest:Path):
+    "Refuse a `dest` folder that holds files but is not a site we built (no site.css): it would be replaced whole"
+    if dest.is_symlink() or not dest.is_dir() or (dest/'site.css').is_file(): return
+    other = sorted(p.name for p in dest.iterdir())
+    if other: raise FileExistsError(f"dest={str(dest)!r} holds files that are not a dlcourse site ({other[:5]}); the "
+                                    "site folder is replaced whole, so choose a new or empty folder")
+
+def build_site(nbs_dir='nbs', # the folder of notebooks
+               dest='_docs', # the folder to write the site to: replaced whole, once the new site is complete
+               mathjax:bool=True, # copy MathJax into the site (else formulas stay as TeX)
+              ) -> list[Path]:
+    "Render every notebook of `nbs_dir`, as committed (not re-run), to a page of an offline site in `dest`"
+    dest = check_dir(dest, 'dest', must_exist=False)
+    _check_site_dest(dest)
+    with atomic_dir(dest) as tmp: pages = _build_site(nbs_dir, tmp, mathjax)  # built aside, then swapped in
+    return [dest/p.relative_to(tmp) for p in pages]

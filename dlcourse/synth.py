@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFilter
 from .checks import check_int, check_num, check_one_of, check_dir
-from .files import cache_root
+from .files import cache_root, swap_dir
 try: import fcntl  # file locks (Linux, macOS); without them (Windows) two runs at once are less protected
 except ImportError: fcntl = None
 
@@ -359,13 +359,12 @@ def _clean_stale(dest:Path) -> list[Path]:
 
 # %% ../nbs/00d_synth.ipynb #5ed409be
 def _install(tmp:Path, dest:Path, settings:dict):
-    "Rename the finished `tmp` to `dest`, unless another run put this dataset there first (then delete `tmp`)"
+    "Swap the finished `tmp` in at `dest`, unless another run put this dataset there first (then delete `tmp`)"
     with _flock(dest.parent):
         if _reusable(dest, settings): shutil.rmtree(tmp); return  # theirs is complete, and may be being read
-        if dest.exists():  # empty, or ours with other settings or damaged: move it aside, then delete it
-            old = dest.with_name(f'.{dest.name}.old-{uuid.uuid4().hex[:8]}')
-            os.rename(dest, old); shutil.rmtree(old, ignore_errors=True)
-        os.rename(tmp, dest)
+        # what is there (empty, or ours with other settings or damaged) is swapped out in one step, then deleted:
+        # a reader, or a kill, never meets the dataset half gone
+        swap_dir(tmp, dest)
 
 def _build(dest:Path, settings:dict, progress:bool=True):
     "Write the dataset into a locked temporary folder beside `dest`, then install it"

@@ -15,11 +15,11 @@ from .device import (create_timm_model, model_stats, cache_root, write_atomic, r
                              cached_file_ok)
 from .data import DISEASES, synth_paddy, paddy_arrays
 from .transfer import fine_tune_tensors, predict_tensors
-from .training import eval_mode, _globally_seeded
+from .training import IMAGENET_STATS, eval_mode, _globally_seeded
 
 # %% auto #0
-__all__ = ['PADDY_VALID', 'load_image', 'normalise_images', 'image_tensor', 'top_k_names', 'show_top_k', 'body_head_splitter',
-           'paddy_xy', 'zero_head', 'paddy_vision_learner', 'pretrained_paddy']
+__all__ = ['RESAMPLE', 'MAX_SIZE', 'PADDY_VALID', 'load_image', 'normalise_images', 'image_cfg', 'image_tensor', 'top_k_names',
+           'show_top_k', 'body_head_splitter', 'paddy_xy', 'zero_head', 'paddy_vision_learner', 'pretrained_paddy']
 
 # %% ../nbs/01a_photo.ipynb #6dd52ceb
 def load_image(src, # a file path, a PIL image, or a uint8 array (h, w, 3) or (h, w)
@@ -58,20 +58,51 @@ def _resize_crop(img:Image.Image, size:int, crop_pct:float, resample) -> Image.I
     left, top = int(round((nw - size)/2)), int(round((nh - size)/2))
     return img.crop((left, top, left + size, top + size))
 
+RESAMPLE = dict(nearest=Image.NEAREST, bilinear=Image.BILINEAR, bicubic=Image.BICUBIC, lanczos=Image.LANCZOS)
+MAX_SIZE = 2048  # largest input side accepted (3 x 2048 x 2048 floats: 50 MB per image)
+
+def _check_stats(v, name:str, positive:bool=False) -> list:
+    "`v` as a list of 3 finite floats (> 0 if `positive`), else a `ValueError` naming `name`"
+    try: vals = None if isinstance(v, (str, bytes, dict)) else [None if isinstance(x, str) else float(x) for x in v]
+    except (TypeError, ValueError): vals = None
+    if not vals or len(vals) != 3 or not all(x is not None and math.isfinite(x) and (x > 0 or not positive)
+                                             for x in vals):
+        raise ValueError(f"{name}={v!r}: expected 3 finite numbers{' > 0' if positive else ''}, one per channel")
+    return vals
+
+def image_cfg(model, # a timm model; another model (no `pretrained_cfg`); or a dict from `image_cfg`
+              size:int|None=None, # output width and height; default: the model's pretrained input size
+              crop_pct:float|None=None, # fraction of the shorter side kept (1: no crop); default: the model's
+              stats=None, # (mean, std) per channel; default: the model's own
+             ) -> dict:
+    "How `model` expects its images: dict(size, crop_pct, interpolation, mean, std), from its own `pretrained_cfg`"
+    if isinstance(model, dict): cfg = dict(model)
+    elif getattr(model, 'pretrained_cfg', None):
+        pc, (mean, std) = model.pretrained_cfg, model_stats(model)
+        cfg = dict(size=pc.get('input_size', (3, 224, 224))[-1], crop_pct=pc.get('crop_pct', 0.875), mean=mean,
+                   std=std, interpolation=pc.get('interpolation') if pc.get('interpolation') in RESAMPLE else 'bicubic')
+    else:  # a model that declares nothing, e.g. `simple_cnn` trained on `images_to_tensor`'s output
+        cfg = dict(size=None, crop_pct=1.0, interpolation='bilinear', mean=IMAGENET_STATS[0], std=IMAGENET_STATS[1])
+    if size is not None: cfg['size'] = size
+    if crop_pct is not None: cfg['crop_pct'] = crop_pct
+    if stats is not None: cfg['mean'], cfg['std'] = stats
+    return dict(size=check_int(cfg.get('size'), 'size', lo=8, hi=MAX_SIZE),
+                crop_pct=check_num(cfg.get('crop_pct'), 'crop_pct', 0, 1, lo_open=True),
+                interpolation=check_one_of(cfg.get('interpolation'), 'interpolation', list(RESAMPLE)),
+                mean=_check_stats(cfg.get('mean'), 'mean'), std=_check_stats(cfg.get('std'), 'std', positive=True))
+
 def image_tensor(img, # an image or a list of them: anything `load_image` takes
-                 model, # the timm model they are for: its input size, crop and normalisation are used
+                 model, # the model they are for (its input size, crop and normalisation), or a dict from `image_cfg`
                  size:int|None=None, # output width and height; default: the model's pretrained input size
                  crop_pct:float|None=None, # fraction of the shorter side kept; default: the model's (1: no crop)
                 ) -> torch.Tensor:
     "Images resized, centre-cropped and normalised as `model` expects them: a float tensor (n, 3, size, size)"
-    cfg = getattr(model, 'pretrained_cfg', None) or {}
-    size = check_int(size, 'size', lo=8, none_ok=True) or cfg.get('input_size', (3, 224, 224))[-1]
-    crop_pct = check_num(crop_pct, 'crop_pct', 0, 1, lo_open=True, none_ok=True) or cfg.get('crop_pct', 0.875)
-    resample = Image.BILINEAR if cfg.get('interpolation') == 'bilinear' else Image.BICUBIC
+    cfg = image_cfg(model, size, crop_pct)
     imgs = list(img) if isinstance(img, (list, tuple)) or (isinstance(img, np.ndarray) and img.ndim == 4) else [img]
     if not imgs: raise ValueError("img: expected at least one image, got an empty list")
-    return normalise_images(np.stack([np.asarray(_resize_crop(load_image(o), size, crop_pct, resample))
-                                      for o in imgs]), model)
+    resample = RESAMPLE[cfg['interpolation']]
+    x = np.stack([np.asarray(_resize_crop(load_image(o), cfg['size'], cfg['crop_pct'], resample)) for o in imgs])
+    return normalise_images(x, (tuple(cfg['mean']), tuple(cfg['std'])))
 
 # %% ../nbs/01a_photo.ipynb #38287366
 def top_k_names(model:torch.nn.Module, # an ImageNet classifier (1,000 outputs)
