@@ -13,5 +13,13 @@ git config --file .gitconfig merge.jupyternotebook.driver "'$root/.venv/bin/nbde
 git config --file .gitconfig diff.jupyternotebook.command "'$root/.venv/bin/nbdev-diff-driver'"
 hooks=$(git rev-parse --git-path hooks)
 mkdir -p "$hooks"
+# nbdev's post-merge hook calls a bare `nbdev-trust`: call this clone's instead, found from whichever worktree merges
+cat > "$hooks/post-merge" <<'HOOK'
+#!/usr/bin/env bash
+trust="$(git rev-parse --show-toplevel)/.venv/bin/nbdev-trust"
+[ -x "$trust" ] || trust=$(command -v nbdev-trust) || exit 0
+"$trust" >/dev/null
+HOOK
+chmod +x "$hooks/post-merge"
 install -m 755 tools/hooks/pre-commit "$hooks/pre-commit"
 echo "pre-commit hook installed in $hooks: staged notebooks are cleaned with nbdev-clean"
