@@ -222,7 +222,10 @@ MathJax.Hub.Config({tex2jax: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayM
                               processEscapes: true, processEnvironments: true},
                     displayAlign: 'center', messageStyle: 'none',
                     'HTML-CSS': {availableFonts: [], preferredFont: null, webFont: 'STIX-Web', imageFont: null,
-                                 linebreaks: {automatic: true}},
+                                 linebreaks: {automatic: true},
+                                 // its blank test font is 'about:blank', which a file:// page may not load
+                                 styles: {'@font-face': {'font-family': 'MathJax_Blank',
+                                                         src: "local('MathJax_Blank')"}}},
                     SVG: {font: 'STIX-Web'}});
 </script>
 <script src="{{ resources.mathjax_url }}"></script>
@@ -696,12 +699,15 @@ def build_site(nbs_dir='nbs', # the folder of notebooks
 
 def run_page(src, # an executed notebook
              dest, # the .html file to write; the site's styles, scripts and MathJax go beside it
+             roots:list|None=None, # folders to find the local files it links to (default: its own, its parent's, .)
             ) -> Path:
     "Executed notebook `src` as a page in the docs site's style (`dlcourse run`): directives gone, MathJax local"
     dest, proc = Path(dest), proc_nb(src)
+    dest.parent.mkdir(parents=True, exist_ok=True)
     nb, title = page_nb(src, {}, (proc[0], proc[1], []))
     ex = _exporter(_write_assets(dest.parent, mathjax=True, search=False))
     pages = [(dest.name, title)]
     site = dict(root='', nav=_nav(pages, 0), sections='', pager='', search=False)
     _render(ex, nb, title, dest, site)
+    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()])  # e.g. its images
     return dest

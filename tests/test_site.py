@@ -200,7 +200,7 @@ def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
         for w, page in ((1280, '00b_stats.html'), (400, '06_dates.html')):
             b.resize(w, 1400 if w > 900 else 860); b.open((site/page).as_uri()); b.eval(_MATH)
             shots[w] = b.screenshot(tmp_path/f'site-{w}.png')
-    assert not bad, f'{len(bad)} problems:\n' + '\n'.join(bad[:60])
+    assert not bad, f'{len(bad)} problems:\n' + '\n'.join(bad[:200])
     print(f'opened {len(names)} site pages and {len(runs)} run pages at {WIDTHS} px in {time.time() - t0:.0f}s')
     return shots
 
