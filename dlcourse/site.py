@@ -329,14 +329,19 @@ details.site-toc-inline { display: none; margin: .5rem 0 1rem; padding: .3rem .7
   .site-search input { width: 9rem; }
 }
 /* Code is never cut off: it fits, or it scrolls sideways inside its own box */
-main pre { overflow-x: auto; white-space: pre; max-width: 100%; box-sizing: border-box; }
+body.site main pre { overflow-x: auto; white-space: pre; word-break: normal; overflow-wrap: normal; max-width: 100%;
+  box-sizing: border-box; }
+body.site .jp-RenderedMarkdown pre { background: var(--jp-cell-editor-background); padding: .5rem .6rem;
+  border: 1px solid var(--jp-cell-editor-border-color); border-radius: 3px; }
+a.anchor-link { visibility: hidden; margin-left: .3rem; text-decoration: none !important; color: var(--site-muted); }
+:is(h1, h2, h3, h4):hover > a.anchor-link { visibility: visible; }
 .jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea, .jp-InputArea-editor, .jp-OutputArea,
 .jp-OutputArea-child, .jp-OutputArea-output, .jp-RenderedHTMLCommon, .cm-editor { min-width: 0; max-width: 100%;
   overflow: visible; }
 .jp-InputArea, .jp-OutputArea-child { display: flex; }
 .jp-InputArea-editor, .jp-OutputArea-output { flex: 1 1 auto; overflow-x: auto; }
 .jp-Cell { padding-left: 0; padding-right: 0; }
-.jp-RenderedHTMLCommon table { display: block; max-width: 100%; overflow-x: auto; }
+.jp-RenderedHTMLCommon table { display: block; width: max-content; max-width: 100%; overflow-x: auto; }
 .jp-RenderedImage img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon { padding-right: 0; }
 .jp-RenderedMarkdown a, .api-entry a, .site-pager a { color: var(--site-link); text-decoration: underline;
@@ -650,11 +655,10 @@ def api_index(nbs:list, # notebook paths
         try: o = _resolve(importlib.import_module(f'dlcourse.{mod}'), n)
         except Exception: o = None
         return (inspect.getdoc(o) or '').split('\n')[0].replace('|', '\\|') if callable(o) else ''
-    row = lambda n, mod, p: (f'| [`{n}`]({p.stem}.html#{n}) | {desc(mod, n)} | `dlcourse.{mod}` '
-                             f'| [{p.name}]({p.stem}.html) |')
+    row = lambda n, mod, p: f'| [`{n}`]({p.stem}.html#{n}) | {desc(mod, n)} | [`dlcourse.{mod}`]({p.stem}.html) |'
     rows = sorted(((n.lower(), mod, row(n, mod, Path(p))) for p, (_, mod, exps) in zip(nbs, procs) for _, names in exps
                    for n in names))
-    table = '\n'.join(['| name | what it does | module | notebook |', '|---|---|---|---|'] + [r for *_, r in rows])
+    table = '\n'.join(['| name | what it does | module (its page) |', '|---|---|---|'] + [r for *_, r in rows])
     cells = [_cell('markdown', '# API index\n\n> Every exported helper, with the module to import it from.', 0),
              _cell('markdown', table, 1)]
     meta = dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'))
