@@ -133,8 +133,8 @@ def api_entry(obj, # the function, class or method to document
 def _local_url(u:str) -> str:
     "A link to a notebook or a markdown file as a link to its page: `x.ipynb` -> `x.html`, `d/y.md` -> `y.html`"
     path, _, frag = u.partition('#')
-    if path.endswith('.md') and not re.match(r'[a-z]+:', path): path = Path(path).stem + '.html'
-    return re.sub(r'\.ipynb$', '.html', path) + (f'#{frag}' if _ else '')
+    if path.endswith(('.md', '.ipynb')) and not re.match(r'[a-z]+:', path): path = Path(path).stem + '.html'
+    return path + (f'#{frag}' if _ else '')
 
 def _linkify(md:str, links:dict) -> str:
     "Markdown `md` with backticked API names linked to their entries and `.ipynb` links to pages; code fences untouched"
@@ -148,11 +148,11 @@ def _linkify(md:str, links:dict) -> str:
                    for p in parts)
 
 def _resolve(m, name:str):
-    "`name` ('f' or 'Cls.meth') looked up in module `m`, or None"
+    "`name` ('f' or 'Cls.meth') looked up in module `m`, or None; a property as its getter"
     for part in name.split('.'):
         m = getattr(m, part, None)
         if m is None: return None
-    return m
+    return m.fget if isinstance(m, property) else m
 
 def _api_html(mod:str, names:list, page:str, links:dict) -> str:
     "The API entries of `names` from module `dlcourse.<mod>` (a note instead when the module does not import)"
@@ -580,9 +580,14 @@ def _write_search(dest:Path, docs:list[dict]):
                                         encoding='utf-8')
 
 # %% ../nbs/91_site.ipynb #5a1c0e03
-def _md_page(path:Path) -> tuple:
-    "A markdown file as a page notebook, and its title (its `# heading`)"
-    src = path.read_text(encoding='utf-8')
+def _md_page(path:Path, root:Path) -> tuple:
+    "A markdown file as a page notebook at the site's top, its links rebased from its folder to `root`; its title"
+    def rebase(m):
+        u, (p, _, frag) = m.group(2), m.group(2).partition('#')
+        try: u = (path.parent/p).resolve().relative_to(root.resolve()).as_posix() + (f'#{frag}' if frag else '')
+        except ValueError: pass
+        return m.group(1) + u + ')'
+    src = re.sub(r'(\]\()(?![a-z]+:|#)([^)\s]+)\)', rebase, path.read_text(encoding='utf-8'))
     title = (re.search(r'^# (.+)$', src, re.M) or re.search(r'(.+)', path.stem)).group(1).strip()
     cells = [_cell('markdown', _linkify(src, {}), 0)]
     meta = dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'))
@@ -684,7 +689,7 @@ def build_site(nbs_dir='nbs', # the folder of notebooks
     pages = [page_nb(p, _page_links(links, proc[1], proc[0]), proc) for p, proc in zip(nbs, procs)]
     files = [('index.html' if p.name == 'index.ipynb' else f'{p.stem}.html', t) for p, (_, t) in zip(nbs, pages)]
     for md in _linked_md(nbs_dir):
-        pages.append(_md_page(md)); files.append((f'{md.stem}.html', pages[-1][1]))
+        pages.append(_md_page(md, nbs_dir.parent)); files.append((f'{md.stem}.html', pages[-1][1]))
     pages.append(api_index(nbs, procs)); files.append(('api.html', 'API index'))
     ex, docs = _exporter(_write_assets(dest, mathjax)), []
     for i, ((nb, title), (fname, _)) in enumerate(zip(pages, files)):

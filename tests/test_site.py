@@ -101,13 +101,18 @@ def check_api_entries(pages):
     assert '<a href="91_site.html#lesson_table"><code>lesson_table</code></a>' in page  # backticked names in the text
     assert 'A markdown table of the lesson notebooks' in api  # one-line descriptions in the index
     assert 'id="Exercise.check"' in pages['92_exercises.html']  # methods have entries
-    assert not [n for n, p in pages.items() if re.search(r' at 0x[0-9a-f]{6,}', _text(p))]  # no memory address
+    sigs = [_text(s) for p in pages.values() for s in re.findall(r'<div class="api-sig">(.*?)</div>', p, re.S)]
+    assert len(sigs) > 100 and not [s for s in sigs if re.search(r' at 0x[0-9a-f]+', s)]  # no memory address
+    assert [s for s in sigs if 'tfms:Sequence[Callable]=(flip_lr, Shift(4, 4)' in s]  # tta's default, by name
     # a name several modules define (`accuracy`): on each page that defines one, its links go to that page's entry
     owners = [n for n, p in pages.items() if 'id="accuracy"' in p]
     assert len(owners) >= 2, f'accuracy is defined by {owners} only: pick another name defined twice'
     for name in owners:
         links = re.findall(r'<a href="([^"]*#accuracy)"><code>accuracy', pages[name])
-        assert links and all(u == f'{name}#accuracy' for u in links), (name, links)
+        assert all(u == f'{name}#accuracy' for u in links), (name, links)
+    assert '<a href="03_sgd_titanic.html#accuracy"><code>accuracy</code></a>' in pages['03_sgd_titanic.html']
+    assert '#accuracy"><code>accuracy</code>' not in pages['91_site.html']  # it names both: a bare one has no link
+    assert '<a href="03_sgd_titanic.html#accuracy"><code>sgd.accuracy</code></a>' in pages['91_site.html']
     assert 'class="site-answer"' in pages['93_exercises_basics.html']  # exercise banks fold their answers
 
 _LAYOUT = r'''(() => {
