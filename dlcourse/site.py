@@ -351,7 +351,8 @@ a.anchor-link { visibility: hidden; margin-left: .3rem; text-decoration: none !i
 .site-copy { position: absolute; top: .25rem; right: .25rem; z-index: 2; padding: .1rem .45rem; font: 12px system-ui;
   cursor: pointer; opacity: .75; border: 1px solid var(--site-line); border-radius: 3px;
   background: var(--jp-layout-color1); color: var(--jp-content-font-color1); }
-.site-copy:hover { opacity: 1; }
+.site-copy:hover, .site-copy:focus { opacity: 1; }
+@media (hover: hover) { .site-copy { opacity: 0; } .site-code:hover .site-copy { opacity: .8; } }
 details.site-answer > summary { cursor: pointer; color: var(--site-link); font: 14px system-ui; padding: .3rem 0; }
 footer.site-pager { display: flex; justify-content: space-between; gap: 1rem; margin: 2rem 0;
   font: 15px system-ui, sans-serif; }
