@@ -12,7 +12,7 @@ from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from fastcore.nbio import read_nb
-from fastcore.docments import docments, DocmentText
+from fastcore.docments import DocmentText
 from nbdev.process import NBProcessor
 from nbdev.config import get_config
 from nbdev.doclinks import patch_name

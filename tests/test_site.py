@@ -188,7 +188,7 @@ def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
     "Every site page and run page in one Chromium; search and the menu on the home page; screenshots"
     names = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html') if 'mathjax' not in p.parts)
     runs = sorted(p.name for p in run.glob('*.html'))
-    bad, n_math, t0 = [], 0, time.time()
+    bad, t0 = [], time.time()
     with browser.DevTools() as b:
         for folder, group in ((site, names), (run, runs)):
             for name in group: bad += check_page(b, folder, name)
