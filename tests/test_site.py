@@ -197,13 +197,15 @@ def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
             b.resize(w, 900)
             for q, want in (('add_datepart', '06_dates.html#add_datepart'), ('titanic', '03_sgd_titanic.html')):
                 hits = b.eval(f'{_SEARCH}({json.dumps(q)})')
-                if not [h for h in hits[:10] if h.startswith(want)]: bad.append(f'{w}px: search {q!r} found {hits[:10]}')
+                if not [h for h in hits[:10] if h.startswith(want)]:
+                    bad.append(f'{w}px: search {q!r} found {hits[:10]}')
         hidden, shown, fits = b.eval(_MENU)
         assert (hidden, shown, fits) == ('none', 'block', True), f'the menu at 400px: {hidden}, {shown}, {fits}'
         bad += [f'index.html (search): {e}' for e in b.report()['exceptions']]
         shots = {}
-        for w, page in ((1280, '00b_stats.html'), (400, '06_dates.html')):
-            b.resize(w, 1400 if w > 900 else 860); b.open((site/page).as_uri()); b.eval(_MATH)
+        for w, page, anchor in ((1280, '00b_stats.html', '#bootstrap_ci'),
+                                (400, '06_dates.html', '#The-library-version')):
+            b.resize(w, 1400 if w > 900 else 860); b.open((site/page).as_uri() + anchor); b.eval(_MATH)
             shots[w] = b.screenshot(tmp_path/f'site-{w}.png')
     assert not bad, f'{len(bad)} problems:\n' + '\n'.join(bad[:200])
     print(f'opened {len(names)} site pages and {len(runs)} run pages at {WIDTHS} px in {time.time() - t0:.0f}s')
