@@ -553,6 +553,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'dlcourse.site._qualified': ('site.html#_qualified', 'dlcourse/site.py'),
                                'dlcourse.site._render': ('site.html#_render', 'dlcourse/site.py'),
                                'dlcourse.site._resolve': ('site.html#_resolve', 'dlcourse/site.py'),
+                               'dlcourse.site._run_pages': ('site.html#_run_pages', 'dlcourse/site.py'),
                                'dlcourse.site._search_docs': ('site.html#_search_docs', 'dlcourse/site.py'),
                                'dlcourse.site._section': ('site.html#_section', 'dlcourse/site.py'),
                                'dlcourse.site._sections': ('site.html#_sections', 'dlcourse/site.py'),

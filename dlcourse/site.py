@@ -707,6 +707,15 @@ def build_site(nbs_dir='nbs', # the folder of notebooks
     _copy_linked(dest, [nbs_dir, nbs_dir.parent])  # the index is also the README: its links start at the root
     return [dest/f for f, _ in files]
 
+def _run_pages(folder:Path) -> dict:
+    "{file: title} of the run pages already in `folder` (read from the top of each: its <title>)"
+    out = {}
+    for p in sorted(folder.glob('*.html')):
+        with open(p, encoding='utf-8', errors='replace') as f: head = f.read(4096)
+        m = re.search(r'<title>(.*?)</title>', head, re.S)
+        if m: out[p.name] = html.unescape(m.group(1).strip())
+    return out
+
 def run_page(src, # an executed notebook
              dest, # the .html file to write; the site's styles, scripts and MathJax go beside it
              roots:list|None=None, # folders to find the local files it links to (default: its own, its parent's, .)
@@ -716,8 +725,9 @@ def run_page(src, # an executed notebook
     dest.parent.mkdir(parents=True, exist_ok=True)
     nb, title = page_nb(src, {}, (proc[0], proc[1], []))
     ex = _exporter(_write_assets(dest.parent, mathjax=True, search=False))
-    pages = [(dest.name, title)]
-    site = dict(root='', nav=_nav(pages, 0), sections='', pager='', search=False)
+    pages = sorted((_run_pages(dest.parent) | {dest.name: title}).items(), key=lambda o: (o[0] != 'index.html', o[0]))
+    cur = [f for f, _ in pages].index(dest.name)
+    site = dict(root='', nav=_nav(pages, cur), sections='', pager=_pager(pages, cur), search=False)
     _render(ex, nb, title, dest, site)
     _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()])  # e.g. its images
     return dest
