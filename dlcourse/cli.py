@@ -91,14 +91,9 @@ def execute_notebook(src, # the notebook to run
 def notebook_html(src, # an executed notebook
                   dest, # the .html file to write
                  ) -> Path:
-    "Write notebook `src` as a standalone HTML page `dest`"
-    import nbformat
-    from nbconvert import HTMLExporter
-    nb = nbformat.reads(Path(src).read_text(encoding='utf-8'), as_version=4)
-    for c in nb.cells: c.get('metadata', {}).pop('execution', None)
-    body, _ = HTMLExporter(template_name='lab').from_notebook_node(nb)
-    Path(dest).write_text(body, encoding='utf-8')
-    return Path(dest)
+    "Write notebook `src` as a page `dest` in the docs site's style (directives gone; styles and MathJax beside it)"
+    from dlcourse.site import run_page  # nbconvert and nbdev: imported only when a page is written
+    return run_page(src, dest)
 
 # %% ../nbs/90_cli.ipynb #db005a89
 def lesson_notebooks(nbs_dir, # the folder of lesson notebooks

@@ -12,16 +12,17 @@ from nbconvert import HTMLExporter, TemplateExporter
 from nbconvert.filters import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from fastcore.nbio import read_nb
-from fastcore.docments import docments
+from fastcore.docments import DocmentText
 from nbdev.process import NBProcessor
 from nbdev.config import get_config
+from nbdev.doclinks import patch_name
 from nbdev.processors import populate_language, strip_ansi, hide_line, rm_header_dash, hide_, _def_strip_magics
 from nbdev.frontmatter import FrontmatterProc
 from .checks import check_dir
 
 # %% auto #0
-__all__ = ['nb_title', 'site_notebooks', 'lesson_table', 'proc_nb', 'api_entry', 'page_nb', 'api_links', 'api_index',
-           'build_site']
+__all__ = ['nb_title', 'site_notebooks', 'lesson_table', 'proc_nb', 'signature', 'api_entry', 'page_nb', 'api_links', 'api_index',
+           'run_page', 'build_site']
 
 # %% ../nbs/91_site.ipynb #509a9a2e
 def nb_title(path) -> tuple[str, str]:
@@ -50,11 +51,16 @@ def lesson_table(nbs_dir, # the folder of notebooks
 
 # %% ../nbs/91_site.ipynb #e4791e47
 def _doc_names(src:str) -> list[str]:
-    "Public function and class names defined at the top level of code `src`, in order"
+    "Public names defined at the top level of code `src`, in order: functions, classes and their methods (`Cls.meth`)"
     try: tree = ast.parse(src)
     except SyntaxError: return []
-    return [o.name for o in tree.body
-            if isinstance(o, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not o.name.startswith('_')]
+    defs, out = (ast.FunctionDef, ast.AsyncFunctionDef), []
+    for o in tree.body:
+        if isinstance(o, defs) and not o.name.startswith('_'): out.append(patch_name(o) or o.name)  # @patch: Cls.meth
+        elif isinstance(o, ast.ClassDef) and not o.name.startswith('_'):
+            out += [o.name] + [f'{o.name}.{m.name}' for m in o.body
+                               if isinstance(m, defs) and not m.name.startswith('_')]
+    return out
 
 def _clean_magics():
     "nbdev's `clean_magics` processor with the `strip_magics` setting read once, not once per cell"
@@ -83,58 +89,100 @@ def _inline(s:str, links:dict|None=None) -> str:
         return f'<a href="{url}"><code>{w}</code></a>' if url else f'<code>{w}</code>'
     return re.sub(r'`([^`]+)`', code, html.escape(s, quote=False))
 
-def _arg_rows(obj) -> list[tuple]:
-    "(argument, type, default, comment) for each parameter of `obj`, then its return type"
-    sig, cmts = inspect.signature(obj), docments(obj)
-    show = lambda v, empty: '' if v is empty else (v.__name__ if isinstance(v, type) else str(v))
-    star = lambda p: '*' if p.kind == p.VAR_POSITIONAL else '**' if p.kind == p.VAR_KEYWORD else ''
-    default = lambda p: '' if p.default is p.empty else repr(p.default)
-    rows = [(star(p) + n, show(p.annotation, p.empty), default(p), cmts.get(n) or '')
-            for n, p in sig.parameters.items()]
-    if sig.return_annotation is not sig.empty: rows.append(('return', show(sig.return_annotation, sig.empty), '', ''))
-    return rows
+_ADDR = re.compile(r'<(?:function|class|built-in function|built-in method|bound method|method) ([\w.<>]+)[^<>]*>'
+                   r'|(<[\w.]+) object at 0x[0-9a-fA-F]+>| at 0x[0-9a-fA-F]+')
+
+def _no_addr(s:str) -> str:
+    "Text `s` without memory addresses: `<function f at 0x7f..>` as `f`, `<X object at 0x..>` as `<X object>`"
+    return _ADDR.sub(lambda m: m.group(1) or (m.group(2) + ' object>' if m.group(2) else ''), s)
+
+def signature(obj, # a function, class or method
+              name:str|None=None, # the name to show (default: the object's own)
+             ) -> str:
+    "The signature of `obj` with its docments as nbdev's `show_doc` writes it (`fastcore.docments.DocmentText`)"
+    try: sig = str(DocmentText(obj, maxline=110, docstring=False))
+    except Exception: sig = f'def {getattr(obj, "__name__", name)}(...)'  # no signature (some builtins and classes)
+    if name and '.' in name: sig = re.sub(r'^(async def|def) \w+', lambda m: f'{m.group(1)} {name}', sig)
+    return _no_addr(sig)
 
 # %% ../nbs/91_site.ipynb #3af91054
-def api_entry(obj, # the function or class to document
-              name:str, # its name
+def _source_line(obj) -> int:
+    "The line of the module where `obj` is defined (1 when unknown)"
+    try: return inspect.getsourcelines(inspect.unwrap(obj))[1]
+    except (TypeError, OSError): return 1
+
+def api_entry(obj, # the function, class or method to document
+              name:str, # its name, e.g. 'lesson_table' or 'Exercise.check'
               module:str, # the module it is exported to, e.g. 'dlcourse.cli'
               page:str, # the notebook that defines it, e.g. '90_cli.ipynb'
               links:dict|None=None, # {name: url} of every API entry, to link backticked names
              ) -> str:
-    "HTML for one API entry: name, where it is defined, docstring, and a table of arguments with their docments"
-    try: rows = _arg_rows(obj)
-    except (TypeError, ValueError): rows = []  # no signature (some builtins and classes)
-    td = lambda i, c: f'<td><code>{html.escape(c)}</code></td>' if i < 3 and c else f'<td>{_inline(c, links)}</td>'
-    body = ''.join('<tr>' + ''.join(td(i, c) for i, c in enumerate(r)) + '</tr>' for r in rows)
-    table = ('<table class="api-args"><thead><tr><th>argument</th><th>type</th><th>default</th><th>what it is</th>'
-             f'</tr></thead><tbody>{body}</tbody></table>') if rows else ''
-    kind = 'class' if isinstance(obj, type) else 'function'
-    doc = (obj.__doc__ or '').strip().split('\n')[0]
-    return (f'<div class="api-entry" id="{name}"><h4><code>{name}</code> <small>{kind} in <code>{module}</code>, '
-            f'defined in <a href="{Path(page).stem}.html#{name}">{page}</a></small></h4>'
-            f'<p>{_inline(doc, links)}</p>{table}</div>')
+    "HTML for one API entry: its signature as `show_doc` writes it, source links, where it is defined, its docstring"
+    kind = 'class' if isinstance(obj, type) else 'method' if '.' in name else 'function'
+    sig = Highlight2HTML(pygments_lexer='python')(signature(obj, name))
+    doc = (inspect.getdoc(obj) or '').strip().split('\n')[0]
+    mod = module.split('.')[-1]
+    src = (f'<a href="src/{mod}.py.html#L-{_source_line(obj)}">source</a> · '
+           f'<a href="nbs/{page}" download>notebook</a>')
+    return (f'<div class="api-entry api-{kind}" id="{name}"><div class="api-head"><h4><code>{name}</code></h4>'
+            f'<span class="api-src">{src}</span></div><div class="api-sig">{sig}</div>'
+            f'<p>{_inline(doc, links)}</p><p class="api-where">{kind} in <code>{module}</code>, defined in '
+            f'<a href="{Path(page).stem}.html#{name}">{page}</a></p></div>')
 
 # %% ../nbs/91_site.ipynb #86453007
+def _local_url(u:str) -> str:
+    "A link to a notebook or a markdown file as a link to its page: `x.ipynb` -> `x.html`, `d/y.md` -> `y.html`"
+    path, _, frag = u.partition('#')
+    if path.endswith(('.md', '.ipynb')) and not re.match(r'[a-z]+:', path): path = Path(path).stem + '.html'
+    return path + (f'#{frag}' if _ else '')
+
 def _linkify(md:str, links:dict) -> str:
     "Markdown `md` with backticked API names linked to their entries and `.ipynb` links to pages; code fences untouched"
     def name(m):
         url = links.get(m.group(2))
         return f'[{m.group(1)}]({url})' if url and m.string[max(m.start()-1, 0)] != '[' else m.group(1)
-    def page(m): return m.group(1) + re.sub(r'\.ipynb(?=$|#)', '.html', m.group(2)) + ')'
+    def page(m): return m.group(1) + _local_url(m.group(2)) + ')'
     parts = re.split(r'(```.*?```)', md, flags=re.S)
     return ''.join(p if p.startswith('```') else
-                   re.sub(r'(\]\()(?!https?:)([^)\s]+)\)', page, re.sub(r'(`(\w+)(?:\([^`]*\))?`)', name, p))
+                   re.sub(r'(\]\()(?!https?:)([^)\s]+)\)', page, re.sub(r'(`([\w.]+)(?:\([^`]*\))?`)', name, p))
                    for p in parts)
+
+def _resolve(m, name:str):
+    "`name` ('f' or 'Cls.meth') looked up in module `m`, or None; a property as its getter"
+    for part in name.split('.'):
+        m = getattr(m, part, None)
+        if m is None: return None
+    return m.fget if isinstance(m, property) else m
 
 def _api_html(mod:str, names:list, page:str, links:dict) -> str:
     "The API entries of `names` from module `dlcourse.<mod>` (a note instead when the module does not import)"
     try: m = importlib.import_module(f'dlcourse.{mod}')
     except Exception as e: return f'<p class="api-entry">dlcourse.{mod} did not import: {html.escape(str(e))}</p>'
-    return ''.join(api_entry(getattr(m, n), n, f'dlcourse.{mod}', page, links) for n in names if hasattr(m, n))
+    objs = [(n, _resolve(m, n)) for n in names]
+    return ''.join(api_entry(o, n, f'dlcourse.{mod}', page, links) for n, o in objs if callable(o))
 
 # %% ../nbs/91_site.ipynb #b8e712f4
 def _cell(kind:str, source:str, i:int, **kw):
     return nbformat.from_dict(dict(cell_type=kind, id=f'c{i}', source=source, metadata=kw.pop('metadata', {}), **kw))
+
+def _alt(source:str) -> str:
+    "Alt text for a figure drawn by code `source`: the titles and labels it sets, else the line that draws it"
+    said = re.findall(r'''(?:title|suptitle|xlabel|ylabel|label)\s*[=(]\s*f?(['"])(.+?)\1''', source)
+    lines = [l.strip() for l in source.splitlines() if l.strip() and not l.strip().startswith('#')]
+    if said: return 'Figure: ' + '; '.join(dict.fromkeys(s for _, s in said))
+    return f'Figure drawn by the code above ({lines[-1][:100] if lines else "no code"})'
+
+def _outputs(c, answer:bool=False) -> dict:
+    "The page cell's outputs and metadata: alt text on every image, `answer` to fold the code of an exercise bank"
+    outs = [dict(o, metadata={**o.get('metadata', {}), 'alt': _alt(c.source)})
+            if {'image/png', 'image/jpeg'} & set(o.get('data', {})) else o for o in c.get('outputs', [])]
+    return dict(outputs=outs, execution_count=None, metadata=dict(site_answer=True) if answer else {})
+
+def _index_md(src:str, root:Path) -> str:
+    "The index's markers filled in as the README fills them: the latest bench and slow-cell tables, the API index"
+    for marker, f in [('<!-- bench -->', 'latest.md'), ('<!-- slow -->', 'slow.md')]:
+        if marker in src and (root/'bench'/f).exists(): src = src.replace(marker, (root/'bench'/f).read_text('utf-8'))
+    return src.replace('<!-- helpers -->', 'Every helper with its one-line description: the [API index](api.html).')
 
 def page_nb(path, # a notebook
             links:dict, # {name: url} of every API entry
@@ -142,15 +190,17 @@ def page_nb(path, # a notebook
            ) -> tuple:
     "The page of notebook `path` as a clean notebook (title on top, directives gone, API entries added), and its title"
     nb, mod, exports = proc or proc_nb(path)
-    after, fm = dict(exports), nb.frontmatter_
+    after, fm, answers = dict(exports), nb.frontmatter_, str(mod).startswith('exercises_')
     title = fm.get('title') or Path(path).stem
     cells = [('markdown', f"# {title}" + (f"\n\n> {fm['description']}" if fm.get('description') else ''), {})]
     for c in nb.cells:
         if c.cell_type == 'raw' or 'source' not in c: continue
-        if c.cell_type == 'markdown': cells.append(('markdown', _linkify(c.source, links), {}))
+        if c.cell_type == 'markdown':
+            md = _index_md(c.source, Path(path).parent.parent) if Path(path).name == 'index.ipynb' else c.source
+            cells.append(('markdown', _linkify(md, links), {}))
         elif 'default_exp' in c.directives_ or not (c.source.strip() or c.get('outputs')): continue
         elif 'lesson_table(' in c.source: cells.append(('markdown', lesson_table(Path(path).parent, '{stem}.html'), {}))
-        else: cells.append(('code', c.source, dict(outputs=c.get('outputs', []), execution_count=None)))
+        else: cells.append(('code', c.source, _outputs(c, answers)))
         if mod and after.get(c.idx_):
             html_ = _api_html(mod, after[c.idx_], Path(path).name, links)
             cells.append(('raw', html_, dict(metadata=dict(format='text/html'))))
@@ -164,58 +214,296 @@ _TEMPLATE = r'''{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block notebook_css %}<link rel="stylesheet" href="site.css">{% endblock notebook_css %}
+{% block notebook_css %}<link rel="stylesheet" href="{{ resources.site.root }}site.css">{% endblock notebook_css %}
 {%- block html_head_js_mathjax -%}{% if resources.mathjax_url %}
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({tex2jax: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']],
                               processEscapes: true, processEnvironments: true},
                     displayAlign: 'center', messageStyle: 'none',
-                    'HTML-CSS': {availableFonts: [], preferredFont: null, webFont: 'STIX-Web', imageFont: null},
+                    'HTML-CSS': {availableFonts: [], preferredFont: null, webFont: 'STIX-Web', imageFont: null,
+                                 linebreaks: {automatic: true},
+                                 // its blank test font is 'about:blank', which a file:// page may not load
+                                 styles: {'@font-face': {'font-family': 'MathJax_Blank',
+                                                         src: "local('MathJax_Blank')"}}},
                     SVG: {font: 'STIX-Web'}});
 </script>
 <script src="{{ resources.mathjax_url }}"></script>
 {% endif %}{%- endblock html_head_js_mathjax -%}
 {%- block body_header -%}
-<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
+<body class="jp-Notebook site" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light"
+      data-root="{{ resources.site.root }}">
+<input type="checkbox" id="site-menu" class="site-menu-toggle">
+<header class="site-top">
+<label for="site-menu" class="site-menu-btn" title="Menu" aria-label="Menu">&#9776;</label>
+<a class="site-brand" href="{{ resources.site.root }}index.html">dlcourse</a>
+<nav class="site-sections">{{ resources.site.sections }}</nav>
+{% if resources.site.search %}<div class="site-search"><input id="site-search" type="search" placeholder="Search"
+ aria-label="Search the site" autocomplete="off"><div id="site-search-results" role="listbox"></div></div>{% endif %}
+</header>
+<div class="site-body">
 <nav class="site-nav">{{ resources.site.nav }}</nav>
 <main>
+<!--site-toc-inline-->
 {%- endblock body_header -%}
 {% block body_footer %}
 <footer class="site-pager">{{ resources.site.pager }}</footer>
 </main>
+<aside class="site-toc"><!--site-toc--></aside>
+</div>
+<script src="{{ resources.site.root }}site.js"></script>
 </body>
 {% endblock body_footer %}
+{% block input_group -%}
+{%- if cell.metadata.get('site_answer') -%}
+<details class="site-answer"><summary>Show the answer's code</summary>{{ super() }}</details>
+{%- else -%}{{ super() }}{%- endif -%}
+{% endblock input_group %}
+{% block data_png scoped %}<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+ alt="{{ output.metadata.get('alt', 'A figure') | escape_html }}"></div>{%- endblock data_png %}
+{% block data_jpg scoped %}<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/jpeg;base64,{{ output.data['image/jpeg'] | escape_html }}"
+ alt="{{ output.metadata.get('alt', 'A figure') | escape_html }}"></div>{%- endblock data_jpg %}
 '''
 
+# %% ../nbs/91_site.ipynb #5a1c0e01
 _CSS = '''
-body.jp-Notebook { display: flex; margin: 0; }
-nav.site-nav { flex: 0 0 16rem; height: 100vh; position: sticky; top: 0; overflow-y: auto; padding: 1rem;
-  border-right: 1px solid #ddd; background: #fafafa; font: 14px/1.4 sans-serif; box-sizing: border-box; }
-nav.site-nav a { display: block; padding: .2rem .3rem; color: #234; text-decoration: none; border-radius: 3px; }
-nav.site-nav a.current { background: #dde8f3; font-weight: bold; }
-nav.site-nav .site-name a { font-size: 1.3rem; font-weight: bold; margin-bottom: .6rem; }
-main { flex: 1; min-width: 0; padding: 1rem 2rem; max-width: 64rem; }
-footer.site-pager { display: flex; justify-content: space-between; margin: 2rem 0; font: 15px sans-serif; }
-.api-entry { border: 1px solid #ccd; border-radius: 4px; padding: .2rem .8rem; margin: .6rem 0 1rem;
-  background: #f8f9fc; font: 14px/1.5 var(--jp-content-font-family, sans-serif); }
-.api-entry h4 small { font-weight: normal; color: #556; margin-left: .5rem; }
-table.api-args { border-collapse: collapse; margin-bottom: .5rem; }
-table.api-args td, table.api-args th { border-bottom: 1px solid #ddd; padding: .2rem .6rem; text-align: left; }
+:root { --site-bar: 3rem; --site-link: #0b57b0; --site-bg2: #f5f6f8; --site-line: #d5d9e0; --site-cur: #dde8f3;
+  --site-muted: #556; }
+@media (prefers-color-scheme: dark) {
+  :root { --site-link: #8ab4f8; --site-bg2: #1b1e23; --site-line: #3a3f47; --site-cur: #2a3a52; --site-muted: #aab; }
+  .jp-RenderedImage img { background: #fff; }
+}
+html { scroll-padding-top: calc(var(--site-bar) + .5rem); }
+body.site { display: block; margin: 0; padding: 0; background: var(--jp-layout-color0);
+  color: var(--jp-content-font-color1); }
+.site-menu-toggle { display: none; }
+.site-top { position: sticky; top: 0; z-index: 20; height: var(--site-bar); display: flex; align-items: center;
+  gap: 1rem; padding: 0 1rem; box-sizing: border-box; background: var(--site-bg2);
+  border-bottom: 1px solid var(--site-line); font: 15px/1.3 system-ui, sans-serif; }
+.site-brand { font-weight: bold; font-size: 1.2rem; color: inherit !important; text-decoration: none !important; }
+.site-sections { display: flex; gap: 1rem; min-width: 0; overflow: hidden; white-space: nowrap; }
+.site-sections a { color: inherit; text-decoration: none; padding: .2rem 0; }
+.site-sections a.current { border-bottom: 2px solid var(--site-link); }
+.site-search { margin-left: auto; position: relative; }
+.site-search input { width: 15rem; max-width: 42vw; box-sizing: border-box; padding: .3rem .5rem; font: inherit;
+  border: 1px solid var(--site-line); border-radius: 4px; background: var(--jp-layout-color0); color: inherit; }
+#site-search-results { display: none; position: absolute; right: 0; top: 2.3rem; width: min(30rem, 92vw);
+  max-height: 70vh; overflow-y: auto; background: var(--jp-layout-color0); border: 1px solid var(--site-line);
+  border-radius: 4px; box-shadow: 0 4px 14px rgba(0,0,0,.2); }
+#site-search-results.open { display: block; }
+#site-search-results a { display: block; padding: .4rem .7rem; color: inherit; text-decoration: none;
+  border-bottom: 1px solid var(--site-line); }
+#site-search-results a:hover, #site-search-results a.active { background: var(--site-cur); }
+#site-search-results small { display: block; color: var(--site-muted); }
+#site-search-results p { margin: .5rem .7rem; }
+.site-menu-btn { display: none; cursor: pointer; font-size: 1.5rem; line-height: 1; user-select: none; }
+.site-body { display: flex; align-items: flex-start; }
+nav.site-nav { flex: 0 0 16rem; position: sticky; top: var(--site-bar); height: calc(100vh - var(--site-bar));
+  overflow-y: auto; padding: .5rem 1rem 2rem; box-sizing: border-box; border-right: 1px solid var(--site-line);
+  background: var(--site-bg2); font: 14px/1.35 system-ui, sans-serif; }
+nav.site-nav h3 { font-size: .75rem; text-transform: uppercase; letter-spacing: .06em; color: var(--site-muted);
+  margin: 1rem 0 .3rem; }
+nav.site-nav a { display: block; padding: .2rem .4rem; color: inherit; text-decoration: none; border-radius: 3px; }
+nav.site-nav a:hover { background: var(--site-cur); }
+nav.site-nav a.current { background: var(--site-cur); font-weight: bold; }
+main { flex: 1 1 auto; min-width: 0; max-width: 62rem; padding: 1rem 2rem; box-sizing: border-box; }
+aside.site-toc { flex: 0 0 14rem; position: sticky; top: var(--site-bar); max-height: calc(100vh - var(--site-bar));
+  overflow-y: auto; padding: 1rem .8rem; box-sizing: border-box; font: 13px/1.4 system-ui, sans-serif; }
+.site-toc ul, .site-toc-inline ul { list-style: none; padding-left: 0; margin: .3rem 0; }
+.site-toc li.h3, .site-toc-inline li.h3 { padding-left: .9rem; }
+.site-toc a, .site-toc-inline a { color: inherit; text-decoration: none; display: block; padding: .1rem 0; }
+.site-toc a:hover { color: var(--site-link); }
+.site-toc-title { font-weight: bold; }
+details.site-toc-inline { display: none; margin: .5rem 0 1rem; padding: .3rem .7rem; border: 1px solid var(--site-line);
+  border-radius: 4px; font: 14px/1.4 system-ui, sans-serif; }
+@media (max-width: 1199px) { aside.site-toc { display: none; } details.site-toc-inline { display: block; } }
+@media (max-width: 820px) {
+  .site-menu-btn { display: block; }
+  .site-sections { display: none; }
+  nav.site-nav { display: none; position: fixed; top: var(--site-bar); left: 0; bottom: 0; width: min(20rem, 86vw);
+    height: auto; z-index: 15; box-shadow: 2px 0 12px rgba(0,0,0,.25); }
+  .site-menu-toggle:checked ~ .site-body nav.site-nav { display: block; }
+  main { padding: .5rem .75rem; }
+  .site-search input { width: 9rem; }
+}
+/* Code is never cut off: it fits, or it scrolls sideways inside its own box */
+body.site main pre { overflow-x: auto; white-space: pre; word-break: normal; overflow-wrap: normal; max-width: 100%;
+  box-sizing: border-box; }
+body.site .jp-RenderedMarkdown pre { background: var(--jp-cell-editor-background); padding: .5rem .6rem;
+  border: 1px solid var(--jp-cell-editor-border-color); border-radius: 3px; }
+a.anchor-link { visibility: hidden; margin-left: .3rem; text-decoration: none !important; color: var(--site-muted); }
+:is(h1, h2, h3, h4):hover > a.anchor-link { visibility: visible; }
+.jp-Cell, .jp-Cell-inputWrapper, .jp-Cell-outputWrapper, .jp-InputArea, .jp-InputArea-editor, .jp-OutputArea,
+.jp-OutputArea-child, .jp-OutputArea-output, .jp-RenderedHTMLCommon, .cm-editor { min-width: 0; max-width: 100%;
+  overflow: visible; }
+.jp-InputArea, .jp-OutputArea-child { display: flex; }
+.jp-InputArea-editor, .jp-OutputArea-output { flex: 1 1 auto; overflow-x: auto; }
+.jp-Cell { padding-left: 0; padding-right: 0; }
+.jp-RenderedHTMLCommon table { display: block; width: max-content; max-width: 100%; overflow-x: auto; }
+.jp-RenderedImage img { max-width: 100%; height: auto; }
+.jp-RenderedHTMLCommon { padding-right: 0; }
+.jp-RenderedMarkdown a, .api-entry a, .site-pager a { color: var(--site-link); text-decoration: underline;
+  text-underline-offset: 2px; }
+.jp-RenderedMarkdown a code, .api-entry a code { color: var(--site-link); }
+.site-code { position: relative; }
+.site-copy { position: absolute; top: .25rem; right: .25rem; z-index: 2; padding: .1rem .45rem; font: 12px system-ui;
+  cursor: pointer; opacity: .75; border: 1px solid var(--site-line); border-radius: 3px;
+  background: var(--jp-layout-color1); color: var(--jp-content-font-color1); }
+.site-copy:hover, .site-copy:focus { opacity: 1; }
+@media (hover: hover) { .site-copy { opacity: 0; } .site-code:hover .site-copy { opacity: .8; } }
+details.site-answer > summary { cursor: pointer; color: var(--site-link); font: 14px system-ui; padding: .3rem 0; }
+footer.site-pager { display: flex; justify-content: space-between; gap: 1rem; margin: 2rem 0;
+  font: 15px system-ui, sans-serif; }
+.api-entry { border: 1px solid var(--site-line); border-radius: 4px; padding: .3rem .8rem; margin: .6rem 0 1rem;
+  background: var(--site-bg2); font: 14px/1.5 var(--jp-content-font-family, sans-serif); }
+.api-entry.api-method { margin-left: 1.5rem; }
+.api-head { display: flex; justify-content: space-between; align-items: baseline; gap: .5rem; flex-wrap: wrap; }
+.api-head h4 { margin: .3rem 0; }
+.api-src { font-size: 13px; }
+.api-sig pre { margin: 0; padding: .4rem .6rem; background: var(--jp-cell-editor-background); border-radius: 3px; }
+.api-where { font-size: 13px; color: var(--site-muted); }
+.site-src .highlight pre { font-size: 13px; line-height: 1.45; }
+.site-src .linenos { color: var(--site-muted); user-select: none; }
+'''
+
+# %% ../nbs/91_site.ipynb #5a1c0e02
+_JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blocks get a copy button, search runs on
+// the index embedded in search-index.js (lunr.js), so it works from file:// with no network.
+(function () {
+  'use strict';
+  var root = document.body.getAttribute('data-root') || '';
+  var nav = document.querySelector('nav.site-nav'), cur = nav && nav.querySelector('a.current');
+  if (cur) nav.scrollTop = Math.max(0, cur.offsetTop - nav.clientHeight / 3);
+
+  function copied(b, ok) { b.textContent = ok ? 'copied' : 'press Ctrl+C';
+    setTimeout(function () { b.textContent = 'copy'; }, 1500); }
+  function copy(text, b) {
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { copied(b, true); }, function () { fallback(text, b); });
+    } else fallback(text, b);
+  }
+  function fallback(text, b) {
+    var t = document.createElement('textarea'); t.value = text; document.body.appendChild(t); t.select();
+    var ok = false; try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+    document.body.removeChild(t); copied(b, ok);
+  }
+  document.querySelectorAll('main pre').forEach(function (pre) {
+    if (pre.closest('.jp-OutputArea') || pre.closest('.site-src')) return;  // code only: not outputs, not sources
+    var wrap = document.createElement('div'); wrap.className = 'site-code';
+    pre.parentNode.insertBefore(wrap, pre); wrap.appendChild(pre);
+    var b = document.createElement('button'); b.type = 'button'; b.className = 'site-copy'; b.textContent = 'copy';
+    b.title = 'Copy this code'; b.addEventListener('click', function () { copy(pre.innerText, b); });
+    wrap.insertBefore(b, pre);
+  });
+
+  var input = document.getElementById('site-search'), out = document.getElementById('site-search-results');
+  if (!input || !out) return;
+  var idx = null, hits = [], active = -1, loading = false;
+  function load() {  // the index and lunr.js are loaded on first use: pages open fast; a script tag works on file://
+    if (loading) return; loading = true;
+    ['lunr.min.js', 'search-index.js'].forEach(function (f) {
+      var s = document.createElement('script'); s.src = root + f; s.async = false;
+      s.onload = function () { if (window.lunr && window.SITE_SEARCH && input.value.trim()) show(); };
+      document.body.appendChild(s);
+    });
+  }
+  function index() {
+    if (!idx && window.lunr && window.SITE_SEARCH) idx = lunr.Index.load(window.SITE_SEARCH.index);
+    return idx;
+  }
+  function search(q) {
+    var i = index(), terms = window.lunr ? lunr.tokenizer(q) : [];
+    if (!i || !terms.length) return [];
+    return i.query(function (b) {
+      terms.forEach(function (t) {
+        b.term(t, {boost: 10});
+        b.term(t.toString(), {usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING});
+      });
+    }).slice(0, 25).map(function (r) { var d = window.SITE_SEARCH.docs[+r.ref];
+      return {url: root + d[0], title: d[1], page: d[2]}; });
+  }
+  window.siteSearch = search;
+  function esc(s) { return s.replace(/[&<>"]/g, function (c) {
+    return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]; }); }
+  function show() {
+    var q = input.value.trim();
+    load();
+    hits = q ? search(q) : []; active = -1;
+    out.innerHTML = hits.length ? hits.map(function (h) {
+      return '<a href="' + esc(h.url) + '">' + esc(h.title) + '<small>' + esc(h.page) + '</small></a>'; }).join('')
+      : !q ? '' : index() ? '<p>No match for <b>' + esc(q) + '</b></p>' : '<p>Loading the index&hellip;</p>';
+    out.classList.toggle('open', q.length > 0);
+  }
+  input.addEventListener('input', show);
+  input.addEventListener('focus', function () { load(); show(); });
+  input.addEventListener('keydown', function (e) {
+    var links = out.querySelectorAll('a');
+    if (e.key === 'Escape') { out.classList.remove('open'); input.blur(); }
+    else if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && links.length) {
+      e.preventDefault(); if (active >= 0) links[active].classList.remove('active');
+      active = (active + (e.key === 'ArrowDown' ? 1 : links.length - 1)) % links.length;
+      links[active].classList.add('active'); links[active].scrollIntoView({block: 'nearest'});
+    } else if (e.key === 'Enter' && links.length) { window.location.href = links[Math.max(active, 0)].href; }
+  });
+  document.addEventListener('click', function (e) {
+    if (!e.target.closest('.site-search')) out.classList.remove('open'); });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === '/' && document.activeElement !== input) { e.preventDefault(); input.focus(); } });
+})();
 '''
 
 # %% ../nbs/91_site.ipynb #46e81f9e
-def _nav(pages:list, cur:int) -> str:
-    "The sidebar: the site's name, then a link per (file, title) in `pages`, the current one marked"
-    cls = lambda i: ' class="current"' if i == cur else ''
-    num = lambda f: f.split('_')[0] + ' · ' if f[0].isdigit() else ''  # the lesson's number
-    items = ''.join(f'<a href="{f}"{cls(i)}>{num(f)}{_inline(t)}</a>' for i, (f, t) in enumerate(pages))
-    return f'<div class="site-name"><a href="index.html">dlcourse</a></div>{items}'
+_SECTIONS = [('Start', ''), ('Library', '00'), ('Lessons', '01'), ('Tools', '90'), ('Exercises', '92'),
+             ('Reference', '~')]  # (name, first notebook number); pages without a number go to Start or Reference
+
+def _section(f:str) -> str:
+    "The sidebar section of page file `f`, from its number: 00 library, 01-89 lessons, 90-91 tools, 92- exercises"
+    num = re.match(r'(\d+)', f)
+    if not num: return 'Start' if f == 'index.html' else 'Reference'
+    return [s for s, start in _SECTIONS if start and start[0].isdigit() and num.group(1) >= start][-1]
+
+def _label(f:str, title:str) -> str:
+    "A sidebar entry: lessons and exercises carry their number (`03a · title`), library and tools pages do not"
+    num = f.split('_')[0] + ' · ' if f[0].isdigit() and _section(f) in ('Lessons', 'Exercises') else ''
+    return num + _inline(title)
+
+def _nav(pages:list, cur:int, root:str='') -> str:
+    "The sidebar: a heading per section, then a link per (file, title) of `pages` in it, the current one marked"
+    out = []
+    for sec, _ in _SECTIONS:
+        items = [(i, f, t) for i, (f, t) in enumerate(pages) if _section(f) == sec]
+        if not items: continue
+        out.append(f'<h3>{sec}</h3>' + ''.join(f'<a href="{root}{f}"' + (' class="current"' if i == cur else '')
+                                               + f'>{_label(f, t)}</a>' for i, f, t in items))
+    return ''.join(out)
+
+def _sections(pages:list, cur:int, root:str='') -> str:
+    "The top bar: a link to the first page of each sidebar section, the current page's section marked"
+    here = _section(pages[cur][0]) if 0 <= cur < len(pages) else None
+    first = {}
+    for f, _ in pages: first.setdefault(_section(f), f)
+    return ''.join(f'<a href="{root}{first[s]}"' + (' class="current"' if s == here else '') + f'>{s}</a>'
+                   for s, _ in _SECTIONS if s in first)
 
 def _pager(pages:list, cur:int) -> str:
     "Previous / next links for page number `cur` of `pages`"
     link = lambda j, cls, txt: f'<a class="{cls}" href="{pages[j][0]}">{txt}</a>'
     prev = link(cur-1, 'prev', f'&larr; {_inline(pages[cur-1][1])}') if cur > 0 else '<span></span>'
     return prev + (link(cur+1, 'next', f'{_inline(pages[cur+1][1])} &rarr;') if cur+1 < len(pages) else '')
+
+_HEAD = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>[^<]*</a>)?</h\1>', re.S)
+
+def _untag(s:str) -> str: return html.unescape(re.sub(r'<[^>]+>', '', s))
+
+def _with_toc(page:str) -> str:
+    "Page HTML with its table of contents (its h2 and h3 headings) in the side column and, for narrow screens, on top"
+    heads = [(int(l), i, _untag(t).strip()) for l, i, t in _HEAD.findall(page) if l != '1']
+    if not heads: return page
+    items = ''.join(f'<li class="h{l}"><a href="#{i}">{html.escape(t)}</a></li>' for l, i, t in heads)
+    page = page.replace('<!--site-toc-->', f'<div class="site-toc-title">On this page</div><ul>{items}</ul>', 1)
+    inline = f'<details class="site-toc-inline"><summary>On this page</summary><ul>{items}</ul></details>'
+    return page.replace('<!--site-toc-inline-->', inline, 1)
 
 def _trusted(html:str) -> str: return html  # our own notebooks: no need to sanitize their HTML
 
@@ -227,7 +515,8 @@ class _SiteExporter(HTMLExporter):
         resources = self._init_resources(resources)
         self.register_filter('filter_data_type', WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        body, res = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _with_toc(body), res
 
 def _exporter(mathjax_url:str) -> HTMLExporter:
     "Our exporter: JupyterLab's look, our template (no require.js, widgets or mermaid from a CDN), no prompts"
@@ -236,19 +525,99 @@ def _exporter(mathjax_url:str) -> HTMLExporter:
                          exclude_output_prompt=True, filters={'clean_html': _trusted})
 
 # %% ../nbs/91_site.ipynb #9fa0cd17
-def _write_assets(dest:Path, mathjax:bool=True) -> str:
-    "Write site.css (JupyterLab's light theme, then ours) and a copy of MathJax 2.7 into `dest`; returns MathJax's URL"
+_ASSETS = Path(importlib.import_module('dlcourse').__file__).parent/'assets'  # lunr.js, vendored from npm
+_MATHJAX = 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
+
+def _css() -> str:
+    "site.css: JupyterLab's light theme, its dark theme when the system asks for dark, pygments' dark colours, ours"
+    from pygments.formatters import HtmlFormatter
     paths = HTMLExporter(template_name='lab').template_paths
-    lab = next(Path(p) for p in paths if (Path(p)/'static'/'index.css').exists())
-    css = [(lab/'static'/f).read_text(encoding='utf-8') for f in ('index.css', 'theme-light.css')]
-    (dest/'site.css').write_text('\n'.join(css + [_CSS]), encoding='utf-8')
+    lab = next(Path(p) for p in paths if (Path(p)/'static'/'index.css').exists())/'static'
+    read = lambda f: (lab/f).read_text(encoding='utf-8')
+    dark = HtmlFormatter(style='github-dark').get_style_defs('.highlight')
+    return '\n'.join([read('index.css'), read('theme-light.css'), '@media (prefers-color-scheme: dark) {',
+                      read('theme-dark.css'), dark, '.highlight { background: var(--jp-cell-editor-background); }',
+                      '}', _CSS])
+
+def _write_assets(dest:Path, mathjax:bool=True, search:bool=True) -> str:
+    "Write site.css, site.js, lunr.js (with its licence) and a copy of MathJax 2.7 into `dest`; returns MathJax's URL"
+    (dest/'site.css').write_text(_css(), encoding='utf-8')
+    (dest/'site.js').write_text(_JS, encoding='utf-8')
+    if search:
+        for f in ('lunr.min.js', 'lunr-LICENSE.txt'): shutil.copyfile(_ASSETS/f, dest/f)
     if not mathjax: return ''
     import jupyter_server_mathjax  # MathJax 2.7, shipped on PyPI; imported only when a site is built
-    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent/'static', dest/'mathjax', dirs_exist_ok=True)
-    return 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
+    if not (dest/'mathjax'/'MathJax.js').exists():
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent/'static', dest/'mathjax', dirs_exist_ok=True)
+    return _MATHJAX
 
+def _search_docs(fname:str, title:str, page:str) -> list[dict]:
+    "Search documents of one rendered page: one per section (its heading and text), one per API entry"
+    main = page[page.find('<main>'):page.find('</main>')]
+    entries = re.findall(r'<div class="api-entry[^"]*" id="([^"]+)">(.*?)</p>', main, flags=re.S)
+    main = re.sub(r'<(script|style|aside|details class="site-toc-inline")\b.*?</\1\b[^>]*>', ' ', main, flags=re.S)
+    # outputs (tables, logs) are left out: they would make the index ten times bigger, for words no one looks up
+    main = re.sub(r'<div class="jp-Cell-outputWrapper">.*?(?=<div id="cell-id=|<div class="api-entry|$)', ' ', main,
+                  flags=re.S)
+    cuts = [(m.start(), m.group(2), _untag(m.group(3)).strip()) for m in _HEAD.finditer(main)]
+    cuts = [(0, '', title)] + [c for c in cuts if c[0] > 0]
+    docs = []
+    for (s, anchor, head), (e, _, _) in zip(cuts, cuts[1:] + [(len(main), '', '')]):
+        text = ' '.join(_untag(main[s:e]).split())
+        if text: docs.append(dict(id=fname + (f'#{anchor}' if anchor else ''), title=head or title, page=title,
+                                  body=text))
+    for name, body in entries:
+        docs.append(dict(id=f'{fname}#{name}', title=name, page=title, body=' '.join(_untag(body).split())))
+    return docs
+
+def _write_search(dest:Path, docs:list[dict]):
+    "search-index.js: a lunr.js index of `docs` built in Python (PyPI's `lunr`), as a script a file:// page can load"
+    from lunr import lunr
+    docs = [dict(d, ref=str(i)) for i, d in enumerate(docs)]  # short refs: each is repeated in every posting
+    idx = lunr(ref='ref', fields=[dict(field_name='title', boost=10), 'body'], documents=docs)
+    data = dict(index=idx.serialize(), docs=[[d['id'], d['title'], d['page']] for d in docs])
+    (dest/'search-index.js').write_text('window.SITE_SEARCH = ' + json.dumps(data, separators=(',', ':')) + ';\n',
+                                        encoding='utf-8')
+
+# %% ../nbs/91_site.ipynb #5a1c0e03
+def _md_page(path:Path, root:Path) -> tuple:
+    "A markdown file as a page notebook at the site's top, its links rebased from its folder to `root`; its title"
+    def rebase(m):
+        u, (p, _, frag) = m.group(2), m.group(2).partition('#')
+        try: u = (path.parent/p).resolve().relative_to(root.resolve()).as_posix() + (f'#{frag}' if frag else '')
+        except ValueError: pass
+        return m.group(1) + u + ')'
+    src = re.sub(r'(\]\()(?![a-z]+:|#)([^)\s]+)\)', rebase, path.read_text(encoding='utf-8'))
+    title = (re.search(r'^# (.+)$', src, re.M) or re.search(r'(.+)', path.stem)).group(1).strip()
+    cells = [_cell('markdown', _linkify(src, {}), 0)]
+    meta = dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'))
+    return nbformat.from_dict(dict(nbformat=4, nbformat_minor=5, metadata=meta, cells=cells)), title
+
+def _src_page(py:Path) -> nbformat.NotebookNode:
+    "Module `py` as a page notebook: the code with line numbers, each line an anchor (`#L-12`) for the API's links"
+    from pygments import highlight
+    from pygments.lexers import PythonLexer
+    from pygments.formatters import HtmlFormatter
+    code = highlight(py.read_text(encoding='utf-8'), PythonLexer(),
+                     HtmlFormatter(linenos='inline', lineanchors='L', anchorlinenos=True, wrapcode=True))
+    cells = [_cell('markdown', f'# dlcourse/{py.name}', 0),
+             _cell('raw', f'<div class="site-src">{code}</div>', 1, metadata=dict(format='text/html'))]
+    return nbformat.from_dict(dict(nbformat=4, nbformat_minor=5, metadata={}, cells=cells))
+
+def _linked_md(nbs_dir:Path) -> list[Path]:
+    "The local markdown files the notebooks' markdown links to (each becomes a page)"
+    found = {}
+    for p in site_notebooks(nbs_dir):
+        for c in json.loads(p.read_text(encoding='utf-8'))['cells']:
+            if c['cell_type'] != 'markdown': continue
+            for u in re.findall(r'\]\((?![a-z]+:)([^)\s#]+\.md)\)', ''.join(c['source'])):
+                src = next((r/u for r in (nbs_dir, nbs_dir.parent) if (r/u).is_file()), None)
+                if src: found.setdefault(src.stem, src)
+    return [found[k] for k in sorted(found)]
+
+# %% ../nbs/91_site.ipynb #5a1c0e04
 def _copy_linked(dest:Path, roots:list) -> list[Path]:
-    "Copy into `dest` the local files its pages link to but the site lacks (e.g. `docs/bad_inputs.md`), from `roots`"
+    "Copy into `dest` the local files its pages link to but the site lacks (e.g. an image), from `roots`"
     urls = {unquote(u) for page in dest.glob('*.html')
             for u in re.findall(r'(?:href|src)="(?![a-z]+:|#|/)([^"#?]+)', page.read_text(encoding='utf-8'))}
     done = []
@@ -259,25 +628,54 @@ def _copy_linked(dest:Path, roots:list) -> list[Path]:
         done.append(Path(shutil.copy2(src, dest/u)))
     return done
 
+def _qualified(nbs:list, procs:list) -> list[tuple]:
+    "(module, name, url) of every public name exported by the notebooks `nbs`"
+    return [(mod, n, f'{Path(p).stem}.html#{n}') for p, (_, mod, exps) in zip(nbs, procs) for _, names in exps
+            for n in names]
+
 def api_links(nbs:list, # notebook paths
               procs:list|None=None, # their `proc_nb` results, when already done
              ) -> dict:
-    "{name: 'page.html#name'} for every public name exported by the notebooks `nbs`"
-    procs = procs or [proc_nb(p) for p in nbs]
-    return {n: f'{Path(p).stem}.html#{n}' for p, (_, _, exps) in zip(nbs, procs) for _, names in exps for n in names}
+    "{name: 'page.html#name'} of every exported name: `mod.name` always, the bare name when one module defines it"
+    quals = _qualified(nbs, procs or [proc_nb(p) for p in nbs])
+    count = {}
+    for _, n, _ in quals: count[n] = count.get(n, 0) + 1
+    return ({n: u for _, n, u in quals if count[n] == 1} | {f'{m}.{n}': u for m, n, u in quals}
+            | {f'dlcourse.{m}.{n}': u for m, n, u in quals})
+
+def _page_links(links:dict, mod:str|None, nb) -> dict:
+    "`links` for one page: bare names of the page's own module, and of what its code imports, go to those entries"
+    src = '\n'.join(c.source for c in nb.cells if c.cell_type == 'code' and 'source' in c)
+    mine = {n.split('.', 1)[1]: u for n, u in links.items() if mod and n.startswith(f'{mod}.') and '.' in n}
+    for m, names in re.findall(r'from dlcourse\.(\w+) import (\([^)]*\)|[^\n]*)', src):
+        for n in re.findall(r'\w+', re.sub(r'#.*', '', names)):
+            if f'{m}.{n}' in links: mine.setdefault(n, links[f'{m}.{n}'])
+    return links | mine
 
 def api_index(nbs:list, # notebook paths
               procs:list, # their `proc_nb` results
              ) -> tuple:
-    "A page listing every exported name, linked to its entry, with its module and notebook; and the page's title"
-    row = lambda n, mod, p: f'| [`{n}`]({p.stem}.html#{n}) | `dlcourse.{mod}` | [{p.name}]({p.stem}.html) |'
-    rows = sorted(((n, row(n, mod, Path(p))) for p, (_, mod, exps) in zip(nbs, procs) for _, names in exps
-                   for n in names), key=lambda o: o[0].lower())
-    table = '\n'.join(['| name | module | notebook |', '|---|---|---|'] + [r for _, r in rows])
+    "A page listing every exported name with its one-line description, module and notebook; and the page's title"
+    def desc(mod, n):
+        try: o = _resolve(importlib.import_module(f'dlcourse.{mod}'), n)
+        except Exception: o = None
+        return (inspect.getdoc(o) or '').split('\n')[0].replace('|', '\\|') if callable(o) else ''
+    row = lambda n, mod, p: f'| [`{n}`]({p.stem}.html#{n}) | {desc(mod, n)} | [`dlcourse.{mod}`]({p.stem}.html) |'
+    rows = sorted(((n.lower(), mod, row(n, mod, Path(p))) for p, (_, mod, exps) in zip(nbs, procs) for _, names in exps
+                   for n in names))
+    table = '\n'.join(['| name | what it does | module (its page) |', '|---|---|---|'] + [r for *_, r in rows])
     cells = [_cell('markdown', '# API index\n\n> Every exported helper, with the module to import it from.', 0),
              _cell('markdown', table, 1)]
     meta = dict(kernelspec=dict(name='python3', display_name='Python 3', language='python'))
     return nbformat.from_dict(dict(nbformat=4, nbformat_minor=5, metadata=meta, cells=cells)), 'API index'
+
+# %% ../nbs/91_site.ipynb #5a1c0e05
+def _render(ex, nb, title:str, dest:Path, site:dict) -> str:
+    "Write page notebook `nb` to `dest` with the site's chrome (`site`: root, nav, sections, pager, search); its HTML"
+    body, _ = ex.from_notebook_node(nb, resources=dict(metadata=dict(name=title), site=site))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(body, encoding='utf-8')
+    return body
 
 def _build_site(nbs_dir='nbs', # the folder of notebooks
                 dest='_docs', # the (new, empty) folder to write the site to
@@ -285,19 +683,53 @@ def _build_site(nbs_dir='nbs', # the folder of notebooks
                ) -> list[Path]:
     "Render every notebook of `nbs_dir`, as committed (not re-run), to a page of an offline site in `dest`"
     nbs, dest = site_notebooks(nbs_dir), check_dir(dest, 'dest', must_exist=False)
-    dest.mkdir(parents=True, exist_ok=True)
+    nbs_dir = Path(nbs_dir); dest.mkdir(parents=True, exist_ok=True)
     procs = [proc_nb(p) for p in nbs]
     links = api_links(nbs, procs)
-    pages = [page_nb(p, links, proc) for p, proc in zip(nbs, procs)] + [api_index(nbs, procs)]
+    pages = [page_nb(p, _page_links(links, proc[1], proc[0]), proc) for p, proc in zip(nbs, procs)]
     files = [('index.html' if p.name == 'index.ipynb' else f'{p.stem}.html', t) for p, (_, t) in zip(nbs, pages)]
-    files.append(('api.html', 'API index'))
-    ex = _exporter(_write_assets(dest, mathjax))
+    for md in _linked_md(nbs_dir):
+        pages.append(_md_page(md, nbs_dir.parent)); files.append((f'{md.stem}.html', pages[-1][1]))
+    pages.append(api_index(nbs, procs)); files.append(('api.html', 'API index'))
+    ex, docs = _exporter(_write_assets(dest, mathjax)), []
     for i, ((nb, title), (fname, _)) in enumerate(zip(pages, files)):
-        site = dict(nav=_nav(files, i), pager=_pager(files, i))
-        body, _ = ex.from_notebook_node(nb, resources=dict(metadata=dict(name=title), site=site))
-        (dest/fname).write_text(body, encoding='utf-8')
-    _copy_linked(dest, [nbs_dir, Path(nbs_dir).parent])  # the index is also the README: its links start at the root
+        site = dict(root='', nav=_nav(files, i), sections=_sections(files, i), pager=_pager(files, i), search=True)
+        docs += _search_docs(fname, title, _render(ex, nb, title, dest/fname, site))
+    _write_search(dest, docs)
+    src_ex = _exporter('')
+    for m in sorted({mod for _, mod, _ in procs if mod}):
+        site = dict(root='../', nav=_nav(files, -1, '../'), sections=_sections(files, -1, '../'), pager='', search=True)
+        py = Path(importlib.import_module(f'dlcourse.{m}').__file__)
+        _render(src_ex, _src_page(py), f'dlcourse/{py.name}', dest/'src'/f'{m}.py.html', site)
+    (dest/'nbs').mkdir(exist_ok=True)
+    for p in nbs: shutil.copyfile(p, dest/'nbs'/p.name)  # the notebooks themselves, to download and run
+    _copy_linked(dest, [nbs_dir, nbs_dir.parent])  # the index is also the README: its links start at the root
     return [dest/f for f, _ in files]
+
+def _run_pages(folder:Path) -> dict:
+    "{file: title} of the run pages already in `folder` (read from the top of each: its <title>)"
+    out = {}
+    for p in sorted(folder.glob('*.html')):
+        with open(p, encoding='utf-8', errors='replace') as f: head = f.read(4096)
+        m = re.search(r'<title>(.*?)</title>', head, re.S)
+        if m: out[p.name] = html.unescape(m.group(1).strip())
+    return out
+
+def run_page(src, # an executed notebook
+             dest, # the .html file to write; the site's styles, scripts and MathJax go beside it
+             roots:list|None=None, # folders to find the local files it links to (default: its own, its parent's, .)
+            ) -> Path:
+    "Executed notebook `src` as a page in the docs site's style (`dlcourse run`): directives gone, MathJax local"
+    dest, proc = Path(dest), proc_nb(src)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nb, title = page_nb(src, {}, (proc[0], proc[1], []))
+    ex = _exporter(_write_assets(dest.parent, mathjax=True, search=False))
+    pages = sorted((_run_pages(dest.parent) | {dest.name: title}).items(), key=lambda o: (o[0] != 'index.html', o[0]))
+    cur = [f for f, _ in pages].index(dest.name)
+    site = dict(root='', nav=_nav(pages, cur), sections='', pager=_pager(pages, cur), search=False)
+    _render(ex, nb, title, dest, site)
+    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()])  # e.g. its images
+    return dest
 
 # %% ../nbs/91_site.ipynb #35be10ef
 from .files import atomic_dir

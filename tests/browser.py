@@ -65,3 +65,101 @@ _TAG = re.compile(r'<(script|link|img|iframe|source|video|audio)\b[^>]*?\s(?:src
 def fetched_urls(dom: str) -> list:
     "URLs the page's script, link, img, iframe and media tags load"
     return [m.group(2) for m in _TAG.finditer(dom)]
+
+class DevTools:
+    """One headless Chromium driven through the DevTools protocol over a pipe (`--remote-debugging-pipe`: no port, no
+    websocket library), with the network cut as in `_args`. Open pages one after another in one tab; each `open`
+    returns the URLs the page requested, the messages of the exceptions its scripts left uncaught, and its console
+    errors (a file that failed to load)."""
+    def __init__(self, size=(1280, 900), timeout: float = 60):
+        self.timeout, self.size, self.n, self.events = timeout, size, 0, []
+        self.prof = tempfile.TemporaryDirectory()
+        r3, self.w = os.pipe()  # Chromium reads its commands on fd 3 and writes its answers on fd 4
+        self.r, w4 = os.pipe()
+        def fds():  # in the child: copies first (r3 may be fd 3 itself, and pipes are not inherited), then 3 and 4
+            a, b = os.dup(r3), os.dup(w4)
+            os.dup2(a, 3); os.dup2(b, 4)
+        args = [a for a in _args(0) if not a.startswith('--virtual-time-budget')]
+        self.proc = subprocess.Popen(args + [f'--user-data-dir={self.prof.name}', '--remote-debugging-pipe',
+                                             'about:blank'], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, preexec_fn=fds, close_fds=False)
+        os.close(r3); os.close(w4)
+        self.buf = b''
+        tid = self.send('Target.createTarget', url='about:blank')['targetId']
+        self.sid = self.send('Target.attachToTarget', targetId=tid, flatten=True)['sessionId']
+        for m in ('Page.enable', 'Runtime.enable', 'Network.enable', 'Log.enable'): self.send(m, session=True)
+        self.resize(*size)
+
+    def _read(self) -> dict:
+        import json, select
+        while b'\0' not in self.buf:
+            if not select.select([self.r], [], [], self.timeout)[0]: raise TimeoutError('Chromium did not answer')
+            chunk = os.read(self.r, 1 << 20)
+            if not chunk: raise RuntimeError('Chromium closed the pipe')
+            self.buf += chunk
+        msg, _, self.buf = self.buf.partition(b'\0')
+        return json.loads(msg)
+
+    def send(self, method: str, session: bool = False, **params):
+        "Send a command (to the page when `session`), keep the events that come before its answer, return its result"
+        import json
+        self.n += 1
+        msg = dict(id=self.n, method=method, params=params, **(dict(sessionId=self.sid) if session else {}))
+        os.write(self.w, json.dumps(msg).encode() + b'\0')
+        while True:
+            m = self._read()
+            if m.get('id') == self.n:
+                if 'error' in m: raise RuntimeError(f'{method}: {m["error"]}')
+                return m.get('result', {})
+            self.events.append(m)
+
+    def wait_event(self, method: str) -> dict:
+        "The first event named `method` received since the last `open` (waiting for it if need be)"
+        while True:
+            for e in self.events:
+                if e.get('method') == method: return e
+            self.events.append(self._read())
+
+    def resize(self, width: int, height: int):
+        self.size = (width, height)
+        self.send('Emulation.setDeviceMetricsOverride', session=True, width=width, height=height,
+                  deviceScaleFactor=1, mobile=False)
+
+    def eval(self, js: str):
+        "The value of JavaScript expression `js` in the page (promises awaited), JSON-serialised back"
+        r = self.send('Runtime.evaluate', session=True, expression=js, awaitPromise=True, returnByValue=True)
+        if 'exceptionDetails' in r: raise RuntimeError(f'{js[:80]}: {r["exceptionDetails"]}')
+        return r['result'].get('value')
+
+    def open(self, url: str) -> dict:
+        "Load `url` and wait for its load event: {'requests': [urls], 'exceptions': [...], 'errors': [console]}"
+        self.events = []
+        self.send('Page.navigate', session=True, url=url)
+        self.wait_event('Page.loadEventFired')
+        return self.report()
+
+    def report(self) -> dict:
+        "What happened since the last `open`: requested URLs, uncaught exceptions, console and log errors"
+        ev = lambda name: [e['params'] for e in self.events if e.get('method') == name]
+        exc = [e['exceptionDetails'] for e in ev('Runtime.exceptionThrown')]
+        return dict(requests=[e['request']['url'] for e in ev('Network.requestWillBeSent')],
+                    exceptions=[(e.get('exception', {}).get('description') or e.get('text', '')) for e in exc],
+                    errors=[e['entry']['text'] + ' ' + e['entry'].get('url', '') for e in ev('Log.entryAdded')
+                            if e['entry']['level'] == 'error']
+                           + [e['errorText'] for e in ev('Network.loadingFailed')])
+
+    def screenshot(self, dest: Path) -> Path:
+        import base64
+        Path(dest).write_bytes(base64.b64decode(self.send('Page.captureScreenshot', session=True)['data']))
+        return Path(dest)
+
+    def close(self):
+        try: self.send('Browser.close')
+        except Exception: pass
+        try: self.proc.wait(10)
+        except subprocess.TimeoutExpired: self.proc.kill(); self.proc.wait()
+        os.close(self.r); os.close(self.w)
+        self.prof.cleanup()
+
+    def __enter__(self): return self
+    def __exit__(self, *a): self.close()
