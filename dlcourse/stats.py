@@ -181,4 +181,5 @@ def paired_verdict(y, pred_a, pred_b, # targets and two models' predictions on t
     diff, lo, hi = paired_bootstrap(y, pred_a, pred_b, **kwargs)
     y, pa, pb = as_array(y, 'y'), as_array(pred_a, 'pred_a'), as_array(pred_b, 'pred_b')
     sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1) if len(y) > 1 else None  # one row: no spread
-    return interval_sentence(diff, lo, hi, a, b, sd=sd, unit=f'{len(y)} rows')
+    s = interval_sentence(diff, lo, hi, a, b, sd=sd, unit='rows')  # "about 1400 rows would detect", not "1400 178 rows"
+    return s.replace(' over rows: ', f' over {len(y)} rows: ', 1)
