@@ -59,6 +59,7 @@ def titanic_splits(df:pd.DataFrame, # raw Titanic rows (with `Survived`), e.g. `
                   ) -> tuple:
     "`(trn_indep, trn_dep, val_indep, val_dep)`: the course's random split, then fill values and maxima from train only"
     check_cols(df, NUM_COLS + CAT_COLS + ['Survived'], what='titanic_splits')
+    if len(df) < 2: raise ValueError(f"df: expected at least 2 rows to split, got {len(df)}")
     trn, val = random_splitter(len(df), valid_pct, seed)
     d_trn, d_val = df.iloc[trn.numpy()], df.iloc[val.numpy()]
     modes = d_trn[NUM_COLS + CAT_COLS].mode().iloc[0]  # the training rows' modes fill the gaps of both
