@@ -494,6 +494,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'dlcourse.lr_finder._run': ('lr_finder.html#_run', 'dlcourse/lr_finder.py'),
                                     'dlcourse.lr_finder._set_rng_state': ('lr_finder.html#_set_rng_state', 'dlcourse/lr_finder.py'),
                                     'dlcourse.lr_finder._split': ('lr_finder.html#_split', 'dlcourse/lr_finder.py'),
+                                    'dlcourse.lr_finder._standardise': ('lr_finder.html#_standardise', 'dlcourse/lr_finder.py'),
                                     'dlcourse.lr_finder._suggest': ('lr_finder.html#_suggest', 'dlcourse/lr_finder.py'),
                                     'dlcourse.lr_finder._sweep': ('lr_finder.html#_sweep', 'dlcourse/lr_finder.py'),
                                     'dlcourse.lr_finder._trim': ('lr_finder.html#_trim', 'dlcourse/lr_finder.py'),

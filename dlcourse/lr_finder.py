@@ -252,16 +252,24 @@ class LRTask(NamedTuple):
 def _split(n, n_train):  # a fixed split: only the training varies between seeds
     idx = np.random.default_rng(0).permutation(n); return idx[:n_train], idx[n_train:]
 
+def _standardise(X, trn):  # mean and std of the training rows only: the validation rows must not shape the inputs
+    mu, sd = X[trn].mean(0), X[trn].std(0)
+    return ((X - mu)/np.where(sd > 0, sd, 1)).astype('float32')
+
 def titanic_task(epochs:int=5, # epochs of each short training
+                 df:pd.DataFrame|None=None, # Titanic rows with `Survived`; default: `titanic()`
                 ) -> LRTask:
     "Titanic survival from seven numeric columns with a one-hidden-layer MLP and cross-entropy"
-    epochs, df = check_int(epochs, 'epochs'), titanic()
-    X = pd.DataFrame(dict(cls=df.Pclass, male=(df.Sex == 'male')*1., age=df.Age.fillna(df.Age.median()),
-                          sib=df.SibSp, par=df.Parch, fare=np.log1p(df.Fare.fillna(0)), emb_s=(df.Embarked == 'S')*1.))
-    X = X.astype('float32').values; X = (X - X.mean(0))/X.std(0)
+    epochs, df = check_int(epochs, 'epochs'), titanic() if df is None else df
+    check_cols(df, ['Pclass', 'Sex', 'Age', 'SibSp', 'Parch', 'Fare', 'Embarked', 'Survived'], what='titanic_task')
+    trn, val = _split(len(df), 712)
+    age = df.Age.fillna(df.Age.iloc[trn].median())  # the training rows' median fills every gap
+    X = pd.DataFrame(dict(cls=df.Pclass, male=(df.Sex == 'male')*1., age=age, sib=df.SibSp, par=df.Parch,
+                          fare=np.log1p(df.Fare.fillna(0)), emb_s=(df.Embarked == 'S')*1.))
+    X = _standardise(X.to_numpy(dtype='float64'), trn)
     ds = lambda i: TensorDataset(torch.tensor(X[i]), torch.tensor(df.Survived.values[i]))
     make = lambda: torch.nn.Sequential(torch.nn.Linear(7, 32), torch.nn.ReLU(), torch.nn.Linear(32, 2))
-    return LRTask('titanic', make, *map(ds, _split(len(X), 712)), torch.nn.functional.cross_entropy, 64, epochs)
+    return LRTask('titanic', make, ds(trn), ds(val), torch.nn.functional.cross_entropy, 64, epochs)
 
 # %% ../nbs/07_lr_finder.ipynb #cc211b0d
 def paddy_task(size:int=32, # image size in pixels (the synthetic images are drawn at 64)
@@ -281,10 +289,11 @@ def diabetes_task(epochs:int=5, # epochs of each short training
         from sklearn.datasets import load_diabetes  # scikit-learn only for this task
     epochs = check_int(epochs, 'epochs')
     X, y = load_diabetes(return_X_y=True)
-    X, y = ((X - X.mean(0))/X.std(0)).astype('float32'), ((y - y.mean())/y.std()).astype('float32')
+    trn, val = _split(len(X), 350)
+    X, y = _standardise(X, trn), _standardise(y, trn)  # statistics of the training rows only
     ds = lambda i: TensorDataset(torch.tensor(X[i]), torch.tensor(y[i])[:, None])
     make = lambda: torch.nn.Sequential(torch.nn.Linear(10, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
-    return LRTask('diabetes', make, *map(ds, _split(len(X), 350)), torch.nn.functional.mse_loss, 32, epochs)
+    return LRTask('diabetes', make, ds(trn), ds(val), torch.nn.functional.mse_loss, 32, epochs)
 
 # %% ../nbs/07_lr_finder.ipynb #bacf83ee
 def _valid_loss(model, task):

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from .checks import (check_cols, check_int, check_num, check_frac, check_fracs, check_one_of, check_labels,
                              check_loss)
-from .titanic import CAT_COLS, DUMMY_COLS, INDEP_COLS, prep_titanic  # pandas-only; re-exported from here
+from .titanic import CAT_COLS, DUMMY_COLS, INDEP_COLS, NUM_COLS, prep_titanic  # pandas-only; re-exported
 _all_ = ['CAT_COLS', 'DUMMY_COLS', 'INDEP_COLS', 'prep_titanic']
 
 # %% auto #0
@@ -58,10 +58,15 @@ def titanic_splits(df:pd.DataFrame, # raw Titanic rows (with `Survived`), e.g. `
                    valid_pct:float=0.2, # fraction held out for validation
                    seed:int=42, # split seed (42: the course's split)
                   ) -> tuple:
-    "`(trn_indep, trn_dep, val_indep, val_dep)`: `prep_titanic`, `titanic_tensors`, then the course's random split"
-    t_indep, t_dep, _ = titanic_tensors(prep_titanic(df))
+    "`(trn_indep, trn_dep, val_indep, val_dep)`: the course's random split, then fill values and maxima from train only"
+    check_cols(df, NUM_COLS + CAT_COLS + ['Survived'], what='titanic_splits')
+    if len(df) < 2: raise ValueError(f"df: expected at least 2 rows to split, got {len(df)}")
     trn, val = random_splitter(len(df), valid_pct, seed)
-    return t_indep[trn], t_dep[trn], t_indep[val], t_dep[val]
+    d_trn, d_val = df.iloc[trn.numpy()], df.iloc[val.numpy()]
+    modes = d_trn[NUM_COLS + CAT_COLS].mode().iloc[0]  # the training rows' modes fill the gaps of both
+    trn_indep, trn_dep, maxs = titanic_tensors(prep_titanic(d_trn, modes))
+    val_indep, val_dep, _ = titanic_tensors(prep_titanic(d_val, modes), maxs=maxs)  # scaled by the training maxima
+    return trn_indep, trn_dep, val_indep, val_dep
 
 # %% ../nbs/03_sgd_titanic.ipynb #91cabbc3
 LOSSES = ('mae', 'mae_sigmoid', 'bce')

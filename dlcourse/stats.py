@@ -191,4 +191,5 @@ def paired_verdict(y, pred_a, pred_b, # targets and two models' predictions on t
     diff, lo, hi = paired_bootstrap(y, pred_a, pred_b, **kwargs)
     y, pa, pb = _accuracy_inputs(y, pred_a, pred_b)  # labels, as `paired_bootstrap` scored them
     sd = ((pa == y).astype(float) - (pb == y)).std(ddof=1) if len(y) > 1 else None  # one row: no spread
-    return interval_sentence(diff, lo, hi, a, b, sd=sd, unit=f'{len(y)} rows')
+    s = interval_sentence(diff, lo, hi, a, b, sd=sd, unit='rows')  # "about 1400 rows would detect", not "1400 178 rows"
+    return s.replace(' over rows: ', f' over {len(y)} rows: ', 1)
