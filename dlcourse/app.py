@@ -105,7 +105,7 @@ def export_model(model:torch.nn.Module, # the trained model
     "Save `model` as a state dict plus a JSON of architecture, classes and image settings, as one unit; returns `dest`"
     dest = check_dir(dest, 'dest', must_exist=False)
     _check_dest(dest)
-    classes = _check_classes([str(c) for c in classes])
+    classes = _check_classes(classes if isinstance(classes, str) else [str(c) for c in classes])  # not 'abc'
     meta = dict(format=FORMAT, arch=arch, arch_kwargs=arch_kwargs or {}, classes=classes,
                 **image_cfg(model, size, crop_pct, stats))
     sd = {k: v.detach().cpu() for k, v in model.state_dict().items()}

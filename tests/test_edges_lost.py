@@ -233,6 +233,27 @@ def test_site_build_that_fails_leaves_the_old_site(tmp_path, monkeypatch):
     assert _site_versions(dest) == {'VERSION-B'}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith('.')] == []  # no temporary folder left
 
+SITE_LOOP = '''
+from dlcourse.site import build_site
+build_site('b/nbs', '_docs', mathjax=False)  # the first build imports nbconvert: the kills come after it
+print('ready', flush=True)
+i = 0
+while True: build_site('ab'[i % 2] + '/nbs', '_docs', mathjax=False); i += 1
+'''
+
+@pytest.mark.costly(cpu_s=25)
+def test_site_build_killed_leaves_one_version(tmp_path):
+    "`dlcourse docs` killed at random moments while it rebuilds the site: every page of one version, none missing"
+    _notebooks(tmp_path/'a'/'nbs', 'VERSION-A', n=8); _notebooks(tmp_path/'b'/'nbs', 'VERSION-B', n=8)
+    def check():
+        from dlcourse import files
+        if hasattr(files, 'clean_leftovers'): files.clean_leftovers(tmp_path/'_docs')  # what the next build does
+        if not (tmp_path/'_docs').exists(): return
+        assert len(_site_versions(tmp_path/'_docs')) == 1, 'pages of two versions'
+        assert sorted(p.name for p in (tmp_path/'_docs').glob('*.html')) == \
+            sorted([f'{i:02d}_page.html' for i in range(1, 8)] + ['api.html', 'index.html'])
+    _kill_at_random(SITE_LOOP, tmp_path, check, n_kills=4, max_delay=3)
+
 def test_site_refuses_a_folder_of_other_files(tmp_path):
     "The site replaces its output folder whole: a folder that is not a site (e.g. the project itself) is refused"
     from dlcourse import site
