@@ -21,6 +21,8 @@ Each case is classified:
   CRASH     an exception from deep inside pandas/torch/numpy/PIL, or one that does not name the argument
   HANG      the call exceeded the per-case timeout
   SIDE      a side effect on global state (RNG reseeded, model mode, options) or on the caller's data
+  DATA-LOSS a probe of tools/fuzz_edges.py found a write that a kill, a second writer or a link can spoil
+  SECURITY  a probe of tools/fuzz_edges.py found the app reachable beyond this machine, or a model file running code
 The script always exits 0: it is a measuring instrument, not a test (tests/test_fuzz_classes.py holds the tests).
 Everything it writes goes to a private temporary folder (also used as DLCOURSE_CACHE); the network stays off.
 """
@@ -50,7 +52,7 @@ from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
 torch.set_num_threads(1)
 
 CLEAR = (ValueError, KeyError, FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError)
-CLASSES = ['OK', 'ACCEPTED', 'SILENT', 'REFUSED', 'CRASH', 'HANG', 'SIDE']
+CLASSES = ['OK', 'ACCEPTED', 'SILENT', 'REFUSED', 'CRASH', 'HANG', 'SIDE', 'DATA-LOSS', 'SECURITY']
 GOOD = {'OK', 'ACCEPTED'}
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1307,6 +1309,7 @@ def main(argv=None):
         if only and not only.search(case.helper): continue
         cls, why = classify(case, ('exc', RuntimeError('no base')), a.timeout)
         record(case, cls, why)
+    for case, cls, why in edge_probes(only, max(a.timeout, 300)): record(case, cls, why)
     changes, failed = state_audit([h for h in names + list(FIRST_USE) if not only or only.search(h)], a.timeout)
     for h, d in changes.items():
         by_design = h in RNG_BY_DESIGN and all('RNG' in x for x in d)
@@ -1321,6 +1324,20 @@ def main(argv=None):
         Path(a.json).write_text(json.dumps(dict(cases=results, base_failed=base_fail, no_base_call=no_base, network=net,
                                                 skipped={h: SKIP[h] for h in helpers if h in SKIP}), indent=1))
     return 0
+
+def edge_probes(only, timeout) -> list[tuple]:
+    "Issue 19's data-loss and security probes (tools/fuzz_edges.py), classified: [(case, class, why)]"
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fuzz_edges import cases as edge_cases  # the probes kill writers and start the app: their own module
+    out = []
+    for name, category, probe in edge_cases():
+        case = Case(f'edges.{category}', category, name, 'none', None)
+        if only and not only.search(case.helper): continue
+        st, res = run(probe, timeout, seeded=False)
+        cls = ('OK' if st == 'ok' else 'HANG' if st == 'hang' else
+               category.upper() if isinstance(res, AssertionError) else 'CRASH')
+        out.append((case, cls, '' if st == 'ok' else f'{type(res).__name__}: {short(res)}' if res else 'hang'))
+    return out
 
 def report(results, base_fail, no_base, skipped, wall, cpu):
     def rows(key):
