@@ -275,8 +275,8 @@ def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
     epochs, bs, seed = check_int(epochs, 'epochs', lo=0), check_int(bs, 'bs'), check_int(seed, 'seed', lo=0)
     lr = _rate(lr, 'lr')
     path = synth_paddy() if path is None else path
-    with _globally_seeded(seed):
-        # fastai is imported here, not at the top: `dlcourse.training` stays free of fastai at import
+    with kept_global_state():  # fastai is imported here, not at the top (`dlcourse.training` stays free of it);
+        # its first import sets pandas options and KMP_* variables and draws from `random`: all put back
         from fastai.data.block import DataBlock, CategoryBlock
         from fastai.data.transforms import RandomSplitter, parent_label, get_image_files
         from fastai.vision.data import ImageBlock
@@ -285,6 +285,7 @@ def paddy_learner(path=None, # a Paddy-layout folder; default: `synth_paddy()`
         from fastai.losses import CrossEntropyLossFlat
         from fastai.metrics import error_rate
         import importlib; importlib.import_module('fastai.callback.schedule')  # adds `Learner.fit_one_cycle`
+    with _globally_seeded(seed):
         dblock = DataBlock((ImageBlock, CategoryBlock), get_items=lambda p: sorted(get_image_files(p/'train_images')),
                            get_y=parent_label, splitter=RandomSplitter(0.2, seed=seed), batch_tfms=[Flip(p=0.5)])
         dls = dblock.dataloaders(path, bs=bs, num_workers=0)

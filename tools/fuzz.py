@@ -158,6 +158,18 @@ BASE = {
     'checks.check_fracs': Base(lambda: (M('checks').check_fracs, dict(p=unif(), name='p')), kinds=dict(p='probs1'),
                                only=('p',)),
     'checks.check_reiterable': Base(lambda: (M('checks').check_reiterable, dict(dl=[1, 2])), only=()),
+    'checks.check_preds': Base(lambda: (M('checks').check_preds, dict(pred=probs().numpy(), name='pred')),
+                               only=()),  # its one-column cases are in one_column_cases
+    'checks.check_loader': Base(lambda: (M('checks').check_loader, dict(dl=list(loader(flat(), labels())))),
+                                only=('dl',)),
+    'checks.check_model_input': Base(lambda: (M('checks').check_model_input, dict(x=imgs(), name='x', model=cnn())),
+                                     only=('x',)),
+    'checks.check_loss': Base(lambda: (M('checks').check_loss, dict(loss_func=F.cross_entropy)), only=('loss_func',)),
+    'checks.check_opt': Base(lambda: (lambda m: (M('checks').check_opt, dict(opt=torch.optim.SGD(m.parameters(), 0.1),
+                                                                             model=m)))(lin()), only=('opt',)),
+    'checks.global_state': Base(f('checks', 'global_state'), only=(), cmp=lambda a, b: sorted(a) == sorted(b)),
+    'checks.state_changes': Base(lambda: (M('checks').state_changes, dict(before=M('checks').global_state(),
+                                                                          after=M('checks').global_state())), only=()),
     'checks.is_shuffled': Base(lambda: (M('checks').is_shuffled, dict(dl=loader(flat(), labels()))), only=()),
     'checks.check_dir': Base(lambda: (M('checks').check_dir, dict(path=tmpdir('dir'))), only=()),
     # cleaning
@@ -450,6 +462,7 @@ SKIP = {
     'site.api_index': 'nbdev processing (tests/test_site.py)',
     'site.api_entry': 'HTML rendering (tests/test_site.py)',
     'training.eval_mode': 'a context manager (the side-effect checks cover its users)',
+    'checks.kept_global_state': 'a context manager (tested in 00_checks; the state audit covers its users)',
     'vision.show_top_k': 'draws a figure',
     'vision.paddy_vision_learner': 'trains a fastai learner', 'vision.pretrained_paddy': 'fine-tunes for minutes',
 }
