@@ -1,4 +1,4 @@
-"""Run fast.ai's own course22 notebooks offline on the data `dlcourse data` writes, and compare with their stored outputs.
+"""Run fast.ai's own course22 notebooks offline on the data `dlcourse data` writes; compare with their stored outputs.
 
 Nothing is fetched here: pass the folder of a course22 checkout (https://github.com/fastai/course22, fetched by you).
 The notebooks are read from there, changed in memory only (the changes are listed in CHANGES below and printed with
@@ -8,11 +8,12 @@ the results), and run one by one in a fresh Python process, from WORK/working, a
 - `pip` replaced by a stub on PATH and PIP_NO_INDEX=1, so fastkaggle's `setup_comp(install=...)` installs nothing;
 - a private DLCOURSE_CACHE and HF_HUB_CACHE under WORK (the weights `dlcourse data paddy --preset kaggle` installs).
 
-    python tools/course22_check.py COURSE22_DIR [--work DIR] [--only 06,07] [--scale 0.25]
+    python tools/course22_check.py COURSE22_DIR [--work DIR] [--only 06,07] [--scale 0.25] [--prepare-only]
 
 It is not part of the test suite (it takes many minutes of CPU). For each notebook it prints what ran, the error
 rates of every fastai fit (the last epoch's metrics), and, cell by cell, whether the text the notebook prints equals
-what the course's stored copy printed; WORK/results.json keeps it all, WORK/executed/ the executed notebooks.
+what the course's stored copy printed; WORK/results-<notebook>.json keeps it all, WORK/executed/ the executed
+notebooks. `--prepare-only` writes the input folders and stops (then several `--only` runs can share them).
 """
 import json, os, re, subprocess, sys, time
 from pathlib import Path
@@ -31,11 +32,12 @@ CHANGES = {
     '09': ('paddy', _arch + [('epochs=5', 'epochs=1'), ('epochs=12', 'epochs=1'), ('Resize(192', 'Resize(96'),
                              ('size=128', 'size=64'), ('size=(171,128)', 'size=(86,64)'),
                              ('Resize((480, 360)', 'Resize((128, 96)'), ('size=(256,192)', 'size=(86,64)')]),
-    '10': ('paddy', _arch + [('epochs=12', 'epochs=1'), ("Resize(480, method='squish')", "Resize(128, method='squish')"),
-                             ('res = 640,480', 'res = 128,96'), ("', 128, epochs", "', 64, epochs"),
+    '10': ('paddy', _arch + [('epochs=12', 'epochs=1'), ('res = 640,480', 'res = 128,96'),
+                             ("Resize(480, method='squish')", "Resize(128, method='squish')"),
+                             ("', 128, epochs", "', 64, epochs"),
                              ("', 224, epochs", "', 64, epochs"), ("', (320,240), epochs", "', 64, epochs"),
-                             ("', 192, epochs", "', 64, epochs"), ('), 224)', '), 64)'), ('), (320,224))', '), (86,64))'),
-                             ('), 192)', '), 64)'), ('size=224', 'size=64')]),
+                             ("', 192, epochs", "', 64, epochs"), ('), 224)', '), 64)'), ('), 192)', '), 64)'),
+                             ('), (320,224))', '), (86,64))'), ('size=224', 'size=64')]),
 }
 # every notebook: `!pip ...` lines become `pass`; a first cell records each fit's last metrics (fastai's Learner.fit
 # wrapped, nothing else changed); a last cell prints them
@@ -88,7 +90,8 @@ def run_one(src:str, dest:str) -> int:
 def _env(work:Path) -> dict:
     "The environment of every child: offline, guarded, Kaggle-like, no pip"
     stub = work/'bin'; stub.mkdir(parents=True, exist_ok=True)
-    (stub/'pip').write_text('#!/bin/sh\necho "pip disabled by tools/course22_check.py: $*"\n'); (stub/'pip').chmod(0o755)
+    (stub/'pip').write_text('#!/bin/sh\necho "pip disabled by tools/course22_check.py: $*"\n')
+    (stub/'pip').chmod(0o755)
     return dict(os.environ, KAGGLE_KERNEL_RUN_TYPE='Interactive', HF_HUB_OFFLINE='1', PIP_NO_INDEX='1',
                 PATH=f"{stub}{os.pathsep}{os.environ['PATH']}", DLCOURSE_CACHE=str(work/'cache'),
                 HF_HUB_CACHE=str(work/'hub'), DLCOURSE_NETGUARD_LOG=str(work/'netguard.log'), DLCOURSE_DATA='',
@@ -117,14 +120,15 @@ def _compare(stored:dict, ran:dict) -> list:
 def main(argv):
     if argv[:1] == ['--one']: return run_one(argv[1], argv[2])
     course = Path(argv[0]).expanduser().resolve()
-    opt = dict(zip(argv[1::2], argv[2::2]))
+    rest = [a for a in argv[1:] if a != '--prepare-only']
+    opt = dict(zip(rest[::2], rest[1::2]))
     work = Path(opt.get('--work', '/tmp/course22-check')).resolve()
     only = opt.get('--only', ','.join(CHANGES)).split(',')
     env = _env(work)
     nbs = {p: next(course.glob(f'{p}-*.ipynb')) for p in only}
     _prepare(work, {CHANGES[p][0] for p in only}, float(opt.get('--scale', 0.25)), env)
+    if '--prepare-only' in argv: return 0
     (work/'working').mkdir(exist_ok=True); (work/'executed').mkdir(exist_ok=True)
-    results = json.loads((work/'results.json').read_text()) if (work/'results.json').exists() else {}
     for p, src in nbs.items():
         stored = json.loads(src.read_text())
         nb, used = _changed(json.loads(src.read_text()), p)
@@ -139,8 +143,7 @@ def main(argv):
         res = dict(ok=r.returncode == 0, seconds=round(time.time() - t0), changes=used, fits=fits,
                    same=sum(a == b for _, a, b in cmp), differ=[(i, a[:300], b[:300]) for i, a, b in cmp if a != b],
                    error=r.stderr[-3000:] if r.returncode else '')
-        results[src.stem] = res
-        (work/'results.json').write_text(json.dumps(results, indent=1))
+        (work/f'results-{src.stem}.json').write_text(json.dumps(res, indent=1))  # one file each: runs can overlap
         print(f"{src.stem}: {'ran to the end' if res['ok'] else 'FAILED'} in {res['seconds']}s; fits: {fits}; "
               f"printed outputs equal to the course's: {res['same']} of {len(cmp)}")
         if res['error']: print(res['error'][-1500:])

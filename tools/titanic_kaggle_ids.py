@@ -15,7 +15,6 @@ how many values of the rebuilt files differ from Kaggle's.
 """
 import sys, difflib
 from pathlib import Path
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
