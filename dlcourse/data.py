@@ -208,11 +208,13 @@ def _kaggle_tables(scale:float, seed:int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # %% ../nbs/00_data.ipynb #68352e48
+_BAR_MIN = 300  # images: a progress bar from about 3 s of drawing on
+
 def _draw_kaggle(folder:Path, trn:pd.DataFrame, tst:pd.DataFrame, draw_size:int, seed:int, progress:bool):
     "Draw every image of `trn` and `tst` into `folder` (480x640, or 640x480 for `landscape` rows) as a JPEG"
     jobs = [(folder/'train_images'/r.label, r, (seed, 6, 0, i)) for i, r in enumerate(trn.itertuples())]
     jobs += [(folder/'test_images', r, (seed, 6, 1, i)) for i, r in enumerate(tst.itertuples())]
-    if progress and not os.environ.get('IN_TEST'):
+    if progress and len(jobs) >= _BAR_MIN and not os.environ.get('IN_TEST'):
         from fastprogress.fastprogress import progress_bar  # imported here only: this module stays light
         jobs = progress_bar(jobs)
     for d, r, key in jobs:
@@ -250,7 +252,7 @@ def kaggle_paddy(dest=None, # a new or empty folder, or one kaggle_paddy wrote; 
                  scale:float=1.0, # fraction of Kaggle's counts to draw (1.0: 10,407 train and 3,469 test images)
                  draw_size:int=64, # side of the square each leaf is drawn at, before it is enlarged to 480x640
                  seed:int=0, # the same seed gives the same files
-                 progress:bool=True, # show a progress bar while drawing
+                 progress:bool=True, # show a progress bar while drawing (for 300 images or more)
                 ) -> DataPath:
     "Write (or reuse) a drawn Paddy Doctor set shaped like Kaggle's: its class sizes, ids and image sizes"
     settings = dict(generator=_KAGGLE_GEN, version=1, scale=check_num(scale, 'scale', 0, 1, lo_open=True),

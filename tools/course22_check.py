@@ -25,6 +25,8 @@ ARCHS = ['resnet26d', 'convnext_small_in22k', 'convnext_large_in22k', 'vit_large
 _arch = [(f"'{a}'", LITE) for a in ARCHS]
 # notebook file name prefix -> (what it needs from `dlcourse data`, [(old text, new text), ...] applied to every cell)
 CHANGES = {
+    '04': (None, []),
+    '05': ('titanic', []),
     '06': ('titanic', []),
     '07': ('titanic', []),
     '08': ('paddy', _arch + [("Resize(480, method='squish')", "Resize(128, method='squish')"),
@@ -95,12 +97,13 @@ def _env(work:Path) -> dict:
     return dict(os.environ, KAGGLE_KERNEL_RUN_TYPE='Interactive', HF_HUB_OFFLINE='1', PIP_NO_INDEX='1',
                 PATH=f"{stub}{os.pathsep}{os.environ['PATH']}", DLCOURSE_CACHE=str(work/'cache'),
                 HF_HUB_CACHE=str(work/'hub'), DLCOURSE_NETGUARD_LOG=str(work/'netguard.log'), DLCOURSE_DATA='',
-                PYTHONPATH=os.pathsep.join([str(ROOT/'tests'/'netguard'), str(ROOT)]), MPLBACKEND='agg')
+                PYTHONPATH=os.pathsep.join([str(ROOT/'tests'/'netguard'), str(ROOT)]), MPLBACKEND='agg',
+                OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))  # one thread: kind to a shared machine
 
 def _prepare(work:Path, needs:set, scale:float, env:dict):
     "Write the input folders with `dlcourse data` only"
     exe = [sys.executable, '-c', 'import sys; from dlcourse.cli import _console; sys.argv[0] = "dlcourse"; _console()']
-    for name in sorted(needs):
+    for name in sorted(needs - {None}):
         if (work/'input'/{'titanic': 'titanic', 'paddy': 'paddy-disease-classification'}[name]).exists(): continue
         args = ['data', name, '--kaggle-input', str(work/'input')]
         if name == 'paddy': args += ['--preset', 'kaggle', '--scale', str(scale)]
