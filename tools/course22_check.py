@@ -9,6 +9,7 @@ the results), and run one by one in a fresh Python process, from WORK/working, a
 - a private DLCOURSE_CACHE and HF_HUB_CACHE under WORK (the weights `dlcourse data paddy --preset kaggle` installs).
 
     python tools/course22_check.py COURSE22_DIR [--work DIR] [--only 06,07] [--scale 0.25] [--prepare-only]
+    python tools/course22_check.py --summary COURSE22_DIR WORK   # compare the executed notebooks again
 
 It is not part of the test suite (it takes many minutes of CPU). For each notebook it prints what ran, the error
 rates of every fastai fit (the last epoch's metrics), and, cell by cell, whether the text the notebook prints equals
@@ -39,7 +40,9 @@ CHANGES = {
                              ("', 128, epochs", "', 64, epochs"),
                              ("', 224, epochs", "', 64, epochs"), ("', (320,240), epochs", "', 64, epochs"),
                              ("', 192, epochs", "', 64, epochs"), ('), 224)', '), 64)'), ('), 192)', '), 64)'),
-                             ('), (320,224))', '), (86,64))'), ('size=224', 'size=64')]),
+                             ('), (320,224))', '), (86,64))'), ('size=224', 'size=64'),
+                             ('print(torch.cuda.list_gpu_processes())',  # NVML fails where there is no NVIDIA driver
+                              "print(torch.cuda.list_gpu_processes() if torch.cuda.is_available() else 'no GPU')")]),
 }
 # every notebook: `!pip ...` lines become `pass`; a first cell records each fit's last metrics (fastai's Learner.fit
 # wrapped, nothing else changed); a last cell prints them
@@ -58,6 +61,11 @@ def _text(outputs) -> str:
                 else ''.join(o.get('data', {}).get('text/plain', '')) for o in outputs
                 if o.get('output_type') in ('stream', 'execute_result'))
     return re.sub(r' at 0x[0-9a-f]+', '', t).strip()
+
+def _norm(t:str) -> str:
+    "`t` without what only library versions change: NumPy 2's `np.float64(x)` reprs, pandas 3's `str` dtype, spacing"
+    t = re.sub(r'np\.(?:float|int|uint|bool_|str_)\d*\(([^()]*)\)', r'\1', t)
+    return ' '.join(t.replace(', str)', ', object)').split())
 
 def _changed(nb:dict, prefix:str) -> tuple[dict, list]:
     "The notebook with CHANGES applied, and which (old, new) pairs were used in which cells"
@@ -87,6 +95,7 @@ def run_one(src:str, dest:str) -> int:
         print(sh.prettytb(fname=Path(src).name) if getattr(sh, 'exc', None) else repr(e), file=sys.stderr)
     for c in nb.cells: c.get('metadata', {}).pop('execution', None)
     write_nb(nb, dest)
+    print('DLCOURSE_FITS', sh.user_ns.get('_dlc_fits'))  # also when a cell failed: the fits before it
     return err
 
 def _env(work:Path) -> dict:
@@ -117,11 +126,21 @@ def _compare(stored:dict, ran:dict) -> list:
     "Per code cell of the course's notebook: (index, stored text, our text) where the stored copy printed something"
     ours = [c for c in ran['cells'] if c['cell_type'] == 'code'][1:-1]  # without the record and report cells
     theirs = [c for c in stored['cells'] if c['cell_type'] == 'code']
-    return [(i, _text(a.get('outputs', [])), _text(b.get('outputs', []))) for i, (a, b) in enumerate(zip(theirs, ours))
-            if _text(a.get('outputs', []))]
+    return [(i, _norm(_text(a.get('outputs', []))), _norm(_text(b.get('outputs', []))))
+            for i, (a, b) in enumerate(zip(theirs, ours)) if _text(a.get('outputs', []))]
+
+def summary(course:Path, work:Path):
+    "Compare again every notebook executed in `work` with the stored copy in `course` (no running)"
+    for dest in sorted((work/'executed').glob('[0-9]*.ipynb')):
+        cmp = _compare(json.loads((course/dest.name).read_text()), json.loads(dest.read_text()))
+        print(f"{dest.stem}: printed outputs equal to the course's (up to NumPy/pandas reprs): "
+              f"{sum(a == b for _, a, b in cmp)} of {len(cmp)}")
+        for i, a, b in cmp:
+            if a != b: print(f'  code cell {i}: course {a[:150]!r}\n{" " * len(str(i))}           ours   {b[:150]!r}')
 
 def main(argv):
     if argv[:1] == ['--one']: return run_one(argv[1], argv[2])
+    if argv[:1] == ['--summary']: return summary(Path(argv[1]), Path(argv[2]))
     course = Path(argv[0]).expanduser().resolve()
     rest = [a for a in argv[1:] if a != '--prepare-only']
     opt = dict(zip(rest[::2], rest[1::2]))
@@ -141,7 +160,7 @@ def main(argv):
         r = subprocess.run([sys.executable, __file__, '--one', str(changed), str(dest)], cwd=work/'working', env=env,
                            capture_output=True, text=True)
         ran = json.loads(dest.read_text())
-        fits = [l for c in ran['cells'][-1:] for l in _text(c.get('outputs', [])).splitlines() if 'DLCOURSE_FITS' in l]
+        fits = [l.split(' ', 1)[1] for l in r.stdout.splitlines() if l.startswith('DLCOURSE_FITS')]
         cmp = _compare(stored, ran)
         res = dict(ok=r.returncode == 0, seconds=round(time.time() - t0), changes=used, fits=fits,
                    same=sum(a == b for _, a, b in cmp), differ=[(i, a[:300], b[:300]) for i, a, b in cmp if a != b],
