@@ -27,7 +27,8 @@ _arch = [(f"'{a}'", LITE) for a in ARCHS]
 # notebook file name prefix -> (what it needs from `dlcourse data`, [(old text, new text), ...] applied to every cell)
 CHANGES = {
     '04': (None, []),
-    '05': ('titanic', []),
+    '05': ('titanic', [('[indep_cols].values, dtype=torch.float)',  # pandas 3: get_dummies' bool columns make
+                        '[indep_cols].astype(float).values, dtype=torch.float)')]),  # .values an object array
     '06': ('titanic', []),
     '07': ('titanic', []),
     '08': ('paddy', _arch + [("Resize(480, method='squish')", "Resize(128, method='squish')"),
