@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #35291e6e
 from __future__ import annotations
-import os, io, re, json, uuid, shutil, hashlib
+import os, io, json, uuid, shutil, hashlib
 from pathlib import Path
 import importlib.util
 import numpy as np
