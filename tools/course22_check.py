@@ -28,7 +28,8 @@ _arch = [(f"'{a}'", LITE) for a in ARCHS]
 CHANGES = {
     '04': (None, []),
     '05': ('titanic', [('[indep_cols].values, dtype=torch.float)',  # pandas 3: get_dummies' bool columns make
-                        '[indep_cols].astype(float).values, dtype=torch.float)')]),  # .values an object array
+                        '[indep_cols].astype(float).values, dtype=torch.float)'),  # .values an object array
+                       ('sympy.plot("1/(1+exp(-x))"', 'sympy.plot(sympy.sympify("1/(1+exp(-x))")')]),  # sympy >= 1.13
     '06': ('titanic', []),
     '07': ('titanic', []),
     '08': ('paddy', _arch + [("Resize(480, method='squish')", "Resize(128, method='squish')"),
