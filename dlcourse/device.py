@@ -206,7 +206,8 @@ def _install_hub_weights(arch:str, cache_dir=None) -> Path:
     from safetensors.torch import save
     src, name = shipped_weights(arch), _shipped_name(arch)
     sd = convert_lite_weights(torch.load(src, map_location='cpu', weights_only=True), timm.create_model(name))
-    data = save({k: v.contiguous() for k, v in sd.items()}, metadata=dict(format='pt', source=src.name))
+    data = save({k: v.contiguous() for k, v in sd.items()}, metadata=dict(format='pt'))  # one key: the same bytes
+                                                                                        # every time (key order varies)
     sha = hashlib.sha256(data).hexdigest()
     rev = hashlib.sha1(f'dlcourse {name} {sha}'.encode()).hexdigest()  # made up: 40 hex digits, like the Hub's
     repo = _hub_repo(arch, cache_dir)
