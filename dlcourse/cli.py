@@ -10,8 +10,9 @@ from . import data
 from .checks import check_one_of, check_dir, check_int
 
 # %% auto #0
-__all__ = ['KAGGLE_NAMES', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings', 'skip_flags', 'execute_notebook',
-           'notebook_html', 'lesson_notebooks', 'run_lessons', 'results_table', 'data_report', 'write_kaggle', 'main']
+__all__ = ['KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings', 'skip_flags',
+           'execute_notebook', 'notebook_html', 'lesson_notebooks', 'run_lessons', 'results_table', 'data_report',
+           'write_kaggle', 'main']
 
 # %% ../nbs/90_cli.ipynb #40bde94e
 def cell_directives(source:str) -> dict:
@@ -171,6 +172,7 @@ def data_report(paddy_kwargs:dict|None=None, # settings for the synthetic paddy 
 
 # %% ../nbs/90_cli.ipynb #d84c1df6
 KAGGLE_NAMES = {'titanic': 'titanic', 'paddy': 'paddy-disease-classification'}  # our name -> Kaggle's competition
+PRESETS = ['kaggle']  # `write_kaggle(..., preset=)`: 'kaggle' draws paddy like Kaggle's (see `data.kaggle_paddy`)
 
 def _kaggle_dest(name, to, kaggle_input, force) -> Path:
     "The folder `write_kaggle` writes to, checked: exactly one of `to` and `kaggle_input`, empty unless `force`"
@@ -186,11 +188,14 @@ def _kaggle_dest(name, to, kaggle_input, force) -> Path:
 # %% ../nbs/90_cli.ipynb #41901ce4
 from .files import atomic_dir, inside, locked, write_atomic
 
-def _kaggle_items(name:str, paddy_kwargs:dict|None) -> dict:
+def _kaggle_items(name:str, paddy_kwargs:dict|None, preset:str|None=None) -> dict:
     "{name: the file's bytes, or the folder to copy} of dataset `name` in Kaggle's layout"
-    if name == 'titanic':
-        return {f'{s}.csv': data.titanic(split=s).to_csv(index=False).encode() for s in ('train', 'test')}
-    src = data.paddy(**(paddy_kwargs or {}))
+    if name == 'titanic':  # Kaggle's split and ids, and its example submission (every woman survives)
+        trn, tst = data.titanic(kaggle_split=True), data.titanic(split='test', kaggle_split=True)
+        sub = tst[['PassengerId']].assign(Survived=(tst.Sex == 'female').astype(int))
+        return {f: d.to_csv(index=False).encode() for f, d in
+                [('train.csv', trn), ('test.csv', tst), ('gender_submission.csv', sub)]}
+    src = (data.kaggle_paddy if preset == 'kaggle' else data.paddy)(**(paddy_kwargs or {}))
     return {**{f: (src/f).read_bytes() for f in ('train.csv', 'sample_submission.csv')},
             **{d: src/d for d in ('train_images', 'test_images')}}
 
@@ -203,11 +208,14 @@ def write_kaggle(name:str, # 'titanic' or 'paddy'
                  to=None, # the folder to write the files into, e.g. 'titanic' (where the course's notebooks look)
                  kaggle_input=None, # instead of `to`: a Kaggle input folder; files go to <kaggle_input>/<competition>/
                  force:bool=False, # write into a folder that already holds files (ours replaced, others kept)
-                 paddy_kwargs:dict|None=None, # settings for the synthetic paddy data (default: `synth_paddy`'s)
+                 paddy_kwargs:dict|None=None, # settings for the drawn paddy data (`synth_paddy`'s, or `kaggle_paddy`'s)
+                 preset:str|None=None, # paddy only: 'kaggle' draws Kaggle's class sizes, ids and image sizes
                 ) -> Path:
     "Write dataset `name` in Kaggle's file layout into a folder, each file and folder whole; returns the folder"
+    if preset is not None: check_one_of(preset, 'preset', PRESETS)
+    if preset is not None and name != 'paddy': raise ValueError(f"preset={preset!r}: only for 'paddy'")
     dest = _kaggle_dest(name, to, kaggle_input, force)
-    items = _kaggle_items(name, paddy_kwargs)
+    items = _kaggle_items(name, paddy_kwargs, preset)
     dest.parent.mkdir(parents=True, exist_ok=True)
     with locked(dest.parent):  # writers of one folder take turns: the last one's copy is the one left, whole
         if not os.path.lexists(dest):  # a new folder: written aside, then put in place whole
@@ -234,6 +242,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument('--to', default=None, help="folder to write the files into, e.g. 'titanic'")
     d.add_argument('--kaggle-input', default=None, help='or a Kaggle input folder: writes DIR/<competition>/')
     d.add_argument('--force', action='store_true', help='write into a folder that already holds files')
+    d.add_argument('--preset', default=None, choices=PRESETS,
+                   help="paddy: 'kaggle' draws Kaggle's class sizes, ids and 480x640 images (minutes, once), "
+                        "and installs the offline ImageNet weights timm looks for")
+    d.add_argument('--scale', type=float, default=1.0, help="with --preset kaggle: fraction of Kaggle's counts (0-1]")
+    w = sub.add_parser('weights', help="put the shipped ImageNet weights where timm finds them offline")
+    w.add_argument('--force', action='store_true', help='write them again even if whole copies are there')
     s = sub.add_parser('docs', help='build the offline documentation site from the committed notebooks')
     s.add_argument('--out', default='_docs', help='output folder (default: _docs)')
     s.add_argument('--nbs', default=None, help="folder of notebooks (default: the project's nbs/)")
@@ -278,7 +292,11 @@ def _data(a) -> int:
         w = {k: max(len(k), *(len(r[k]) for r in rows)) for k in rows[0]}
         for row in [dict(zip(w, w)), *rows]: print('  '.join(row[k].ljust(w[k]) for k in w).rstrip())
         return 0
-    dest = write_kaggle(a.name, a.to, a.kaggle_input, a.force)
+    if a.scale != 1.0 and a.preset is None: raise ValueError("--scale: only with --preset kaggle")
+    kw = dict(scale=a.scale) if a.preset == 'kaggle' else None
+    t0 = time.time()
+    dest = write_kaggle(a.name, a.to, a.kaggle_input, a.force, paddy_kwargs=kw, preset=a.preset)
+    if a.preset == 'kaggle': print(f"{a.name}: drawn or reused in {time.time() - t0:.0f}s"); _weights(a, force=False)
     print(f"{a.name}: wrote {', '.join(sorted(p.name for p in dest.iterdir()))} to {dest}")
     return 0
 
@@ -300,6 +318,13 @@ def _app(a) -> int:
     serve(a.model, port=port, host=a.host)
     return 0
 
+def _weights(a, force:bool|None=None) -> int:
+    "`dlcourse weights`: install the shipped ImageNet weights in the Hugging Face cache, print where they are"
+    from dlcourse.device import install_timm_weights  # torch and timm: imported only here
+    for arch, fn in install_timm_weights(force=a.force if force is None else force).items():
+        print(f"weights: {arch} -> {fn}")
+    return 0
+
 def _progress(a) -> int:
     "`dlcourse progress`: the exercises passed, as a bar per lesson, or one lesson's exercises with their status"
     from dlcourse import exercises  # light: the standard library and fastcore.basics
@@ -308,13 +333,13 @@ def _progress(a) -> int:
     return 0
 
 def main(argv=None):
-    "The `dlcourse` command: `run` lessons, list or write `data`, build `docs`, serve the `app`, show `progress`"
+    "The `dlcourse` command: `run`, `data`, `weights`, `docs`, `app`, `progress` (see `dlcourse -h`)"
     a = _parser().parse_args(argv)
     if a.cmd == 'exec':
         err = execute_notebook(a.src, a.dest, a.skip.split(), a.cell_timeout)
         if err: print(err, file=sys.stderr)
         return 1 if err else 0
-    return dict(run=_run, data=_data, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
+    return dict(run=_run, data=_data, weights=_weights, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
 
 def _console():
     "Entry point of the `dlcourse` console script: bad input prints its message, not a traceback"

