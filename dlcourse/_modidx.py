@@ -61,6 +61,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.cli._data': ('cli.html#_data', 'dlcourse/cli.py'),
                               'dlcourse.cli._docs': ('cli.html#_docs', 'dlcourse/cli.py'),
                               'dlcourse.cli._kaggle_dest': ('cli.html#_kaggle_dest', 'dlcourse/cli.py'),
+                              'dlcourse.cli._lab': ('cli.html#_lab', 'dlcourse/cli.py'),
                               'dlcourse.cli._mark_failed': ('cli.html#_mark_failed', 'dlcourse/cli.py'),
                               'dlcourse.cli._nbs_dir': ('cli.html#_nbs_dir', 'dlcourse/cli.py'),
                               'dlcourse.cli._parser': ('cli.html#_parser', 'dlcourse/cli.py'),

@@ -136,12 +136,12 @@ def cpu_cores() -> int:
     try: return len(os.sched_getaffinity(0))
     except AttributeError: return os.cpu_count() or 1
 
-def lesson_env(threads:int, # PyTorch (OpenMP) threads per lesson
+def lesson_env(threads:int|None, # PyTorch (OpenMP) threads per lesson; None: PyTorch's default
                env:dict|None=None, # the environment to start from; default: this process's
               ) -> dict:
-    "A lesson process's environment: `threads` OpenMP threads that sleep, not spin, while they wait; the user's settings win"
+    "A lesson process's environment: `threads` OpenMP threads that sleep, not spin, while waiting; user's settings win"
     env = dict(os.environ if env is None else env)
-    env.setdefault('OMP_NUM_THREADS', str(check_int(threads, 'threads')))
+    if threads is not None: env.setdefault('OMP_NUM_THREADS', str(check_int(threads, 'threads')))
     env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # spinning threads collapse a busy machine (issue 21: 12x slower)
     return env
 
@@ -212,7 +212,8 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
             for i in [i for i in todo if after[i] <= rows.keys()][:max(0, jobs - len(running))]:
                 log(f'[{i+1}/{n}] {nbs[i].stem} ...')
                 todo.remove(i); running[i] = _start(nbs[i], tmp(i), skip, cell_timeout, env)
-            for i in [i for i, r in running.items() if r[0].poll() is not None]: finish(i, _status(running[i][0].returncode))
+            for i in [i for i, r in running.items() if r[0].poll() is not None]:
+                finish(i, _status(running[i][0].returncode))
             if running: time.sleep(0.1)
     except KeyboardInterrupt:  # Ctrl-C: stop the lessons still running; the rows so far, theirs marked
         for i in list(running):
@@ -307,6 +308,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument('--port', type=int, default=7860, help='port on 127.0.0.1 (default: 7860)')
     g = sub.add_parser('progress', help="show which exercises you have passed: a bar per lesson, or one lesson's table")
     g.add_argument('lesson', nargs='?', help="one lesson's exercises, e.g. '06_dates' or '06'")
+    j = sub.add_parser('lab', help="JupyterLab for the lessons, its kernels' threads set to sleep while they wait")
+    j.add_argument('args', nargs=argparse.REMAINDER, help='passed on to jupyter-lab')
     e = sub.add_parser('exec', help='(internal) run one notebook in this process')
     e.add_argument('src'); e.add_argument('dest'); e.add_argument('--skip', default='')
     e.add_argument('--cell-timeout', type=int, default=None)
@@ -364,6 +367,12 @@ def _app(a) -> int:
     serve(a.model, port=port)
     return 0
 
+def _lab(a) -> int:
+    "`dlcourse lab`: JupyterLab, with `lesson_env`'s thread policy for every kernel it starts"
+    exe = shutil.which('jupyter-lab', path=str(Path(sys.executable).parent)) or shutil.which('jupyter-lab')
+    if exe is None: raise FileNotFoundError("jupyter-lab: not found; install it (pip install jupyterlab)")
+    return subprocess.call([exe, *a.args], env=lesson_env(None))
+
 def _progress(a) -> int:
     "`dlcourse progress`: the exercises passed, as a bar per lesson, or one lesson's exercises with their status"
     from dlcourse import exercises  # light: the standard library and fastcore.basics
@@ -373,12 +382,14 @@ def _progress(a) -> int:
 
 def main(argv=None):
     "The `dlcourse` command: `run` lessons, list or write `data`, build `docs`, serve the `app`, show `progress`"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['lab']: return _lab(argparse.Namespace(args=argv[1:]))  # jupyter-lab's options, as typed
     a = _parser().parse_args(argv)
     if a.cmd == 'exec':
         err = execute_notebook(a.src, a.dest, a.skip.split(), a.cell_timeout)
         if err: print(err, file=sys.stderr)
         return 1 if err else 0
-    return dict(run=_run, data=_data, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
+    return dict(run=_run, data=_data, docs=_docs, app=_app, lab=_lab, progress=_progress)[a.cmd](a)
 
 def _console():
     "Entry point of the `dlcourse` console script: bad input prints its message, not a traceback"

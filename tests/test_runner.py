@@ -75,9 +75,10 @@ def test_runner_runs_lessons_at_once(tmp_path):
     assert [r['status'] for r in run_lessons(nbs, tmp_path/'out', log=quiet, jobs=2)] == ['ok', 'ok']
 
 def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
-    "A lesson calling `pretrained_paddy(` starts only once the first lesson calling it has finished, even with free slots"
+    "A lesson calling `pretrained_paddy(` starts once the first lesson calling it has finished, even with free slots"
     built = str(tmp_path/'built')
-    nbs = [mk(tmp_path/'nbs', 'n1', f'import time, pathlib\ndef pretrained_paddy(): time.sleep(3); pathlib.Path({built!r}).touch()\n'
+    nbs = [mk(tmp_path/'nbs', 'n1', 'import time, pathlib\n'
+                                    f'def pretrained_paddy(): time.sleep(3); pathlib.Path({built!r}).touch()\n'
                                     'pretrained_paddy()'),
            mk(tmp_path/'nbs', 'n2', f'import pathlib\ndef pretrained_paddy(): assert pathlib.Path({built!r}).exists()\n'
                                     'pretrained_paddy()'),
@@ -87,11 +88,23 @@ def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
 def test_lesson_process_threads_sleep_while_waiting(tmp_path, monkeypatch):
     "Each lesson's process: OMP_WAIT_POLICY=PASSIVE and its share of the cores as threads, unless the user set them"
     monkeypatch.delenv('OMP_WAIT_POLICY', raising=False); monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    nb = mk(tmp_path/'nbs', 'env', 'import os; print(os.environ.get("OMP_WAIT_POLICY"), os.environ.get("OMP_NUM_THREADS"))')
+    nb = mk(tmp_path/'nbs', 'env', 'import os; print(os.environ.get("OMP_WAIT_POLICY"), '
+                                   'os.environ.get("OMP_NUM_THREADS"))')
     run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
     text = ''.join(json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text'])
     cores = len(os.sched_getaffinity(0))
     assert text.split() == ['PASSIVE', str(max(1, cores // 2))]
     monkeypatch.setenv('OMP_WAIT_POLICY', 'ACTIVE')
     run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
-    assert json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text'][0].startswith('ACTIVE')
+    out = json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text']
+    assert ''.join(out).startswith('ACTIVE')
+
+@pytest.mark.parametrize('code, expect', [
+    ('import dlcourse', 'PASSIVE'),  # set before torch loads
+    ('import torch, dlcourse', 'None'),  # too late to matter: left alone
+    ('import os; os.environ["OMP_WAIT_POLICY"] = "ACTIVE"; import dlcourse', 'ACTIVE')])  # the user's wins
+def test_import_dlcourse_sets_the_wait_policy_only_before_torch(code, expect):
+    env = fresh_env(); env.pop('OMP_WAIT_POLICY', None)
+    r = subprocess.run([sys.executable, '-c', f'{code}; import os; print(os.environ.get("OMP_WAIT_POLICY"))'],
+                       capture_output=True, text=True, env=env)
+    assert r.stdout.split()[-1:] == [expect], r.stderr
