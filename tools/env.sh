@@ -2,7 +2,8 @@
 # (`bash -c '. tools/env.sh; env -0'`), so the suite and the benchmarks run under one set-up.
 # - real Kaggle files when ../shared/data is beside the clone (CI), and then the `kaggle` test flag;
 # - a private dataset cache; the network guard in every Python process (notebook workers included);
-# - one PyTorch thread per process: tests and notebooks run two at a time on two cores;
+# - one PyTorch thread per process: tests and notebooks run two at a time on two cores; and OpenMP threads that
+#   sleep while they wait (a process that asks for more threads must not spin against the others: issue 21);
 # - "your turn" cells left blank are checked with the reference solution (dlcourse.exercises), which must pass.
 _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [ -z "${DLCOURSE_DATA:-}" ] && [ -d "$_root/../shared/data/titanic" ]; then
@@ -15,5 +16,6 @@ export DLCOURSE_NETGUARD_LOG=$(mktemp)
 export HF_HUB_OFFLINE=1
 export DLCOURSE_EXERCISES=fill
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 export PYTHONPATH="$_root/tests/netguard${PYTHONPATH:+:$PYTHONPATH}"
 unset _root
