@@ -108,3 +108,17 @@ def test_import_dlcourse_sets_the_wait_policy_only_before_torch(code, expect):
     r = subprocess.run([sys.executable, '-c', f'{code}; import os; print(os.environ.get("OMP_WAIT_POLICY"))'],
                        capture_output=True, text=True, env=env)
     assert r.stdout.split()[-1:] == [expect], r.stderr
+
+@pytest.mark.costly(cpu_s=15)
+def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
+    "The app's model (issue 21): two processes asking at once with an empty cache: one trains (and says so), one waits"
+    code = ('from dlcourse.app import lesson_model, load_model; m = lesson_model(epochs=1, seed=7)\n'
+            'print("DEST", m, load_model(m).classes[:1])')
+    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
+    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in ps]
+    assert [p.returncode for p in ps] == [0, 0], outs
+    assert sum("Training the lesson's model" in o for o in outs) == 1, outs
+    dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
+    assert len(dests) == 1, outs
