@@ -117,7 +117,17 @@ def lesson_notebooks(nbs_dir, # the folder of lesson notebooks
         raise ValueError(f"lessons={list(lessons)!r}: no notebook matches {missing}; expected parts of {stems}")
     return res
 
-SHARED_MODELS = dict(pretrained_paddy=r'\bpretrained_paddy\(', lesson_model=r'\blesson_model\(')  # name: call
+SHARED_MODELS = ('pretrained_paddy', 'lesson_model')  # functions that train a model once and cache it
+
+def _calls(src:str) -> set:
+    "The names in `SHARED_MODELS` that code `src` calls (not those in its strings or comments)"
+    import io, tokenize
+    skip = (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+    try: toks = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type not in skip]
+    except (tokenize.TokenError, SyntaxError):  # IPython syntax (magics): a plain search
+        return {k for k in SHARED_MODELS if re.search(rf'\b{k}\s*\(', src)}
+    return {a.string for a, b in zip(toks, toks[1:]) if a.type == tokenize.NAME and a.string in SHARED_MODELS
+            and b.string == '('}
 
 def lesson_order(nbs, # notebooks, in the order they are listed
                  skip=(), # flags whose cells are skipped
@@ -126,9 +136,8 @@ def lesson_order(nbs, # notebooks, in the order they are listed
     first, res = {}, []
     for i, nb in enumerate(nbs):
         cells = json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
-        src = '\n'.join(''.join(c['source']) for c in cells if not skip_cell(c, skip))
-        uses = [k for k, rx in SHARED_MODELS.items() if re.search(rx, src)]
-        res.append({first.setdefault(k, i) for k in uses} - {i})
+        uses = set().union(*(_calls(''.join(c['source'])) for c in cells if not skip_cell(c, skip)))
+        res.append({first.setdefault(k, i) for k in sorted(uses)} - {i})
     return res
 
 def cpu_cores() -> int:
