@@ -71,6 +71,8 @@ def suite_times() -> tuple[list[tuple], str]:
             ('pytest, 2 processes', grab(r'^== pytest: (\d+)s'), 's', pt_cpu + ' s of CPU')]
     per = [(nb, secs) for nb, secs in re.findall(r'^(\S+)\.ipynb: (\d+) secs$', log, re.M) if nb != 'index']
     rows += [(f'lesson {nb} (under nbdev-test)', secs, 's', '') for nb, secs in sorted(per, key=lambda x: -int(x[1]))]
+    cells = sorted(re.findall(r'^(\S+)\.ipynb:(\S+): ([\d.]+)s$', log, re.M), key=lambda c: -float(c[2]))
+    rows += [(f'cell {nb} #{cid} (under nbdev-test)', f'{float(secs):.0f}', 's', '') for nb, cid, secs in cells[:15]]
     slow = re.search(r'=+ slowest 10 durations =+\n(.*?)\n\n', log, re.S)
     rounded = lambda m: f'{float(m.group(1)):5.0f} s'  # whole seconds: the figures are contended anyway
     slowest = re.sub(r'^(\d+\.\d+)s', rounded, slow.group(1), flags=re.M) if slow else ''
