@@ -180,6 +180,7 @@ def settle_pages(nb:Path, # the lesson notebook that ran
     "Replace lesson `nb`'s pages atomically; a run that did not complete removes the old ones: (status, html path)"
     dest, html = out_dir/nb.name, out_dir/f'{nb.stem}.html'
     tmp_html = tmp.with_suffix('.html')
+    for f in out_dir.glob(f'.{tmp.name}.tmp-*'): f.unlink(missing_ok=True)  # a write the process was killed in
     if status != 'ok':
         for f in (dest, html): f.unlink(missing_ok=True)  # no old success page left behind
         if not tmp.exists(): return status, ''
