@@ -341,7 +341,7 @@ def _run(a) -> int:
     print(f"Running {len(nbs)} notebook(s) from {nbs_dir}, {jobs} at a time, skipping cells flagged {sorted(skip)}; "
           f"pages go to {Path(a.out).resolve()}")
     t0 = time.time()
-    rows = run_lessons(nbs, a.out, skip, a.cell_timeout, jobs=jobs)
+    rows = run_lessons(nbs, a.out, skip, a.cell_timeout, log=lambda s: print(s, flush=True), jobs=jobs)  # piped too
     print('\n' + results_table(rows))
     n_bad = sum(r['status'] != 'ok' for r in rows)
     print(f"\n{len(rows) - n_bad} passed, {n_bad} failed in {time.time() - t0:.0f}s")

@@ -122,3 +122,17 @@ def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
     assert sum("Training the lesson's model" in o for o in outs) == 1, outs
     dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
     assert len(dests) == 1, outs
+
+@pytest.mark.costly(cpu_s=20)
+def test_pretrained_paddy_is_trained_once_by_two_processes_at_once(tmp_path):
+    "The lessons' shared model (issue 21): two processes asking at once with an empty cache: one trains, one loads it"
+    code = ('from dlcourse.vision import pretrained_paddy\n'
+            'm, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
+            'print("CACHED", info["cached"], info["file"])')
+    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
+    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in ps]
+    assert [p.returncode for p in ps] == [0, 0], outs
+    lines = sorted(l.split()[1:] for o in outs for l in o.splitlines() if l.startswith('CACHED'))
+    assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], outs
