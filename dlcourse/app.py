@@ -192,22 +192,34 @@ def load_model(path, # a folder written by `export_model` (or its model.json)
 
 # %% ../nbs/14_app.ipynb #5b290c28
 def lesson_model(epochs:int=15, # training epochs
-                 seed:int=0, # seed for the training (the dataset is `synth_paddy()`'s default)
+                 seed:int=0, # seeds the initial weights and the training (the caller's RNG is left untouched)
+                 progress:bool=True, # the first time: say so, and show bars while drawing the data and training
                 ) -> Path:
     "Folder of the lesson's paddy classifier (a small CNN on all of `synth_paddy()`), trained and exported on first use"
-    data = synth_paddy()
-    dest = data.parent/f'{data.name}-app-simple_cnn-e{check_int(epochs, "epochs")}-s{check_int(seed, "seed", lo=0)}'
+    epochs, seed = check_int(epochs, 'epochs'), check_int(seed, 'seed', lo=0)
+    data = synth_paddy(progress=progress)
+    dest = data.parent/f'{data.name}-app-simple_cnn-e{epochs}-s{seed}'
     if (dest/'model.json').exists(): return dest
+    from dlcourse.vision import _one_trainer  # a file lock: a second process waits, then loads the first one's copy
+    with _one_trainer(dest):
+        if not (dest/'model.json').exists(): _train_lesson_model(data, dest, epochs, seed, progress)
+    return dest
+
+def _train_lesson_model(data:Path, dest:Path, epochs:int, seed:int, progress:bool):
+    "Train `lesson_model`'s CNN on all of `data` and export it to `dest` (atomically: a whole folder or none)"
+    if progress: print(f"Training the lesson's model, once: a small CNN, {epochs} epochs on {data.name}", flush=True)
     x, df = paddy_arrays(data)
     classes = sorted(df.label.unique())
-    model = simple_cnn(len(classes))
     y = torch.tensor(df.label.map(classes.index).values)
-    fit_tensors(model, images_to_tensor(x), y, epochs=epochs, lr=1e-2, seed=seed, flip=True)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.tmp-', dir=dest.parent))
-    export_model(model, tmp, 'simple_cnn', classes, size=x.shape[1])
+    with torch.random.fork_rng(devices=[]):  # the initial weights come from `seed`; the global RNG is left as it was
+        torch.manual_seed(seed)
+        model = simple_cnn(len(classes))
+        fit_tensors(model, images_to_tensor(x), y, epochs=epochs, lr=1e-2, seed=seed, flip=True,
+                    progress=progress)
+        export_model(model, tmp, 'simple_cnn', classes, size=x.shape[1])
     try: tmp.rename(dest)
     except OSError: shutil.rmtree(tmp, ignore_errors=True)  # another process saved it first: keep theirs
-    return dest
 
 # %% ../nbs/14_app.ipynb #2fa22b95
 def example_images(path=None, # a Paddy-layout folder; default: `synth_paddy()`

@@ -4,15 +4,15 @@
 
 # %% ../nbs/90_cli.ipynb #b0cd91ed
 from __future__ import annotations
-import os, sys, re, time, shutil, hashlib, argparse, subprocess, tomllib
+import os, sys, re, json, time, shutil, signal, hashlib, argparse, subprocess, tempfile, tomllib
 from pathlib import Path
 from . import data
 from .checks import check_one_of, check_dir, check_int
 
 # %% auto #0
-__all__ = ['KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings', 'skip_flags',
-           'execute_notebook', 'notebook_html', 'lesson_notebooks', 'run_lessons', 'results_table', 'data_report',
-           'write_kaggle', 'main']
+__all__ = ['SHARED_MODELS', 'KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings',
+           'skip_flags', 'execute_notebook', 'notebook_html', 'lesson_notebooks', 'lesson_order', 'cpu_cores',
+           'lesson_env', 'settle_pages', 'run_lessons', 'results_table', 'data_report', 'write_kaggle', 'main']
 
 # %% ../nbs/90_cli.ipynb #40bde94e
 def cell_directives(source:str) -> dict:
@@ -86,7 +86,8 @@ def execute_notebook(src, # the notebook to run
     finally: os.chdir(cwd)
     for c in nb.cells: c.get('metadata', {}).pop('execution', None)  # execnb's timings are not valid nbformat
     dest.parent.mkdir(parents=True, exist_ok=True)
-    write_nb(nb, dest)
+    tmp = dest.with_name(f'.{dest.name}.tmp-{os.getpid()}')
+    write_nb(nb, tmp); os.replace(tmp, dest)  # never half a notebook
     return err
 
 def notebook_html(src, # an executed notebook
@@ -111,35 +112,118 @@ def lesson_notebooks(nbs_dir, # the folder of lesson notebooks
         raise ValueError(f"lessons={list(lessons)!r}: no notebook matches {missing}; expected parts of {stems}")
     return res
 
+SHARED_MODELS = ('pretrained_paddy', 'lesson_model')  # functions that train a model once and cache it
+
+def _calls(src:str) -> set:
+    "The names in `SHARED_MODELS` that code `src` calls (not those in its strings or comments)"
+    import io, tokenize
+    skip = (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+    try: toks = [t for t in tokenize.generate_tokens(io.StringIO(src).readline) if t.type not in skip]
+    except (tokenize.TokenError, SyntaxError):  # IPython syntax (magics): a plain search
+        return {k for k in SHARED_MODELS if re.search(rf'\b{k}\s*\(', src)}
+    return {a.string for a, b in zip(toks, toks[1:]) if a.type == tokenize.NAME and a.string in SHARED_MODELS
+            and b.string == '('}
+
+def lesson_order(nbs, # notebooks, in the order they are listed
+                 skip=(), # flags whose cells are skipped
+                ) -> list[set]:
+    "For each notebook, the positions of the notebooks it waits for: the first one to build a model it also uses"
+    first, res = {}, []
+    for i, nb in enumerate(nbs):
+        cells = json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
+        uses = set().union(*(_calls(''.join(c['source'])) for c in cells if not skip_cell(c, skip)))
+        res.append({first.setdefault(k, i) for k in sorted(uses)} - {i})
+    return res
+
+def cpu_cores() -> int:
+    "The CPU cores this process may use"
+    try: return len(os.sched_getaffinity(0))
+    except AttributeError: return os.cpu_count() or 1
+
+def lesson_env(threads:int|None, # PyTorch (OpenMP) threads per lesson; None: PyTorch's default
+               env:dict|None=None, # the environment to start from; default: this process's
+              ) -> dict:
+    "A lesson process's environment: `threads` OpenMP threads that sleep, not spin, while waiting; user's settings win"
+    env = dict(os.environ if env is None else env)
+    if threads is not None: env.setdefault('OMP_NUM_THREADS', str(check_int(threads, 'threads')))
+    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # spinning threads collapse a busy machine (issue 21: 12x slower)
+    return env
+
+# %% ../nbs/90_cli.ipynb #5e1c0a71
 _CHILD = 'import sys; from dlcourse.cli import main; sys.exit(main(sys.argv[1:]))'
+
+def _start(nb:Path, tmp:Path, skip, cell_timeout, env) -> tuple:
+    "Start lesson `nb` in a child process writing to `tmp`: (process, its log file, start time)"
+    tmp.unlink(missing_ok=True)
+    cmd = [sys.executable, '-c', _CHILD, 'exec', str(nb), str(tmp), '--skip', ' '.join(sorted(skip))]
+    if cell_timeout: cmd += ['--cell-timeout', str(cell_timeout)]
+    out = tempfile.TemporaryFile(mode='w+')
+    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, env=env), out, time.time()
+
+def _mark_failed(tmp:Path, status:str):
+    "Put a banner at the top of a partial executed notebook: this run did not complete"
+    nb = json.loads(tmp.read_text(encoding='utf-8'))
+    msg = f"**This lesson did not complete** (`dlcourse run`: {status}). The page stops where it stopped; run it again."
+    nb['cells'].insert(0, dict(cell_type='markdown', id='dlcourse-failed', metadata={}, source=msg))
+    tmp.write_text(json.dumps(nb, indent=1), encoding='utf-8')
+
+def settle_pages(nb:Path, # the lesson notebook that ran
+                 tmp:Path, # where its process wrote the executed notebook (may be missing)
+                 out_dir:Path, # the folder of pages
+                 status:str, # 'ok' if its process completed, else what happened
+                ) -> tuple[str, str]:
+    "Replace lesson `nb`'s pages atomically; a run that did not complete removes the old ones: (status, html path)"
+    dest, html = out_dir/nb.name, out_dir/f'{nb.stem}.html'
+    tmp_html = tmp.with_suffix('.html')
+    for f in out_dir.glob(f'.{tmp.name}.tmp-*'): f.unlink(missing_ok=True)  # a write the process was killed in
+    if status != 'ok':
+        for f in (dest, html): f.unlink(missing_ok=True)  # no old success page left behind
+        if not tmp.exists(): return status, ''
+        _mark_failed(tmp, status)
+    try: notebook_html(tmp, tmp_html)
+    except Exception as e:
+        for f in (tmp, tmp_html, dest, html): f.unlink(missing_ok=True)
+        return (status if status != 'ok' else 'no html') + f' ({type(e).__name__})', ''
+    os.replace(tmp, dest); os.replace(tmp_html, html)
+    return status, str(html)
+
+# %% ../nbs/90_cli.ipynb #7b3d9e24
+def _status(rc:int) -> str:
+    if rc == 0: return 'ok'
+    return f'killed ({signal.Signals(-rc).name})' if rc < 0 else 'FAILED'
 
 def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
                 out_dir, # folder for the executed notebooks and HTML pages
                 skip=(), # flags whose cells are skipped
                 cell_timeout:int|None=None, # seconds per cell
                 log=print, # where progress lines go
+                jobs:int=1, # lessons run at once, each in its own process
                ) -> list[dict]:
-    "Run each notebook in a fresh process, write .ipynb and .html into `out_dir`; one result row per notebook"
+    "Run each notebook in a fresh process, `jobs` at a time, write .ipynb and .html into `out_dir`; a row per notebook"
     out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for i, nb in enumerate(nbs, 1):
-        nb = Path(nb).resolve()
-        dest, html = out_dir/nb.name, out_dir/(nb.stem + '.html')
-        log(f'[{i}/{len(nbs)}] {nb.stem} ...')
-        t0 = time.time()
-        cmd = [sys.executable, '-c', _CHILD, 'exec', str(nb), str(dest), '--skip', ' '.join(sorted(skip))]
-        if cell_timeout: cmd += ['--cell-timeout', str(cell_timeout)]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        secs = time.time() - t0
-        status = 'ok' if r.returncode == 0 else 'FAILED'
-        try: notebook_html(dest, html)
-        except Exception as e:
-            html, status = None, status if status != 'ok' else 'no html'
-            r = subprocess.CompletedProcess(cmd, 1, r.stdout, r.stderr + f'\nHTML export failed: {e}')
-        if r.returncode != 0: log((r.stdout + r.stderr).strip()[-3000:])
-        log(f'[{i}/{len(nbs)}] {nb.stem}: {status} in {secs:.1f}s')
-        rows.append(dict(lesson=nb.stem, seconds=round(secs, 1), status=status, html=str(html) if html else ''))
-    return rows
+    nbs, jobs = [Path(nb).resolve() for nb in nbs], check_int(jobs, 'jobs')
+    after, env = lesson_order(nbs, skip), lesson_env(max(1, cpu_cores() // jobs))
+    todo, running, rows, n = list(range(len(nbs))), {}, {}, len(nbs)
+    tmp = lambda i: out_dir/f'.{nbs[i].stem}.run-{os.getpid()}.ipynb'
+    def finish(i, status):
+        p, out, t0 = running.pop(i)
+        out.seek(0); text = out.read(); out.close()
+        status, html = settle_pages(nbs[i], tmp(i), out_dir, status)
+        if status != 'ok': log(text.strip()[-3000:])
+        log(f'[{i+1}/{n}] {nbs[i].stem}: {status} in {time.time() - t0:.1f}s')
+        rows[i] = dict(lesson=nbs[i].stem, seconds=round(time.time() - t0, 1), status=status, html=html)
+    try:
+        while todo or running:
+            for i in [i for i in todo if after[i] <= rows.keys()][:max(0, jobs - len(running))]:
+                log(f'[{i+1}/{n}] {nbs[i].stem} ...')
+                todo.remove(i); running[i] = _start(nbs[i], tmp(i), skip, cell_timeout, env)
+            for i in [i for i, r in running.items() if r[0].poll() is not None]:
+                finish(i, _status(running[i][0].returncode))
+            if running: time.sleep(0.1)
+    except KeyboardInterrupt:  # Ctrl-C: stop the lessons still running; the rows so far, theirs marked
+        for i in list(running):
+            running[i][0].kill(); running[i][0].wait(); finish(i, 'interrupted')
+    return [rows[i] for i in sorted(rows)]
 
 def results_table(rows:list[dict]) -> str:
     "The closing table of `run_lessons` rows, as aligned text"
@@ -237,6 +321,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--flags', default='', help="space-separated flags to run anyway, e.g. 'slow'")
     r.add_argument('--device', default=None, help="device for the lessons, e.g. 'cpu' or 'cuda' (sets DLCOURSE_DEVICE)")
     r.add_argument('--cell-timeout', type=int, default=None, help='seconds allowed per cell')
+    r.add_argument('-j', '--jobs', type=int, default=None, help='lessons run at once (default: one per core, up to 4)')
     d = sub.add_parser('data', help="list the datasets; with NAME and --to, write one in Kaggle's file layout")
     d.add_argument('name', nargs='?', help=f"dataset to write: {', '.join(KAGGLE_NAMES)}")
     d.add_argument('--to', default=None, help="folder to write the files into, e.g. 'titanic'")
@@ -258,6 +343,8 @@ def _parser() -> argparse.ArgumentParser:
                    help='address to listen on (default: 127.0.0.1, this machine only; another prints a warning)')
     g = sub.add_parser('progress', help="show which exercises you have passed: a bar per lesson, or one lesson's table")
     g.add_argument('lesson', nargs='?', help="one lesson's exercises, e.g. '06_dates' or '06'")
+    j = sub.add_parser('lab', help="JupyterLab for the lessons, its kernels' threads set to sleep while they wait")
+    j.add_argument('args', nargs=argparse.REMAINDER, help='passed on to jupyter-lab')
     e = sub.add_parser('exec', help='(internal) run one notebook in this process')
     e.add_argument('src'); e.add_argument('dest'); e.add_argument('--skip', default='')
     e.add_argument('--cell-timeout', type=int, default=None)
@@ -268,20 +355,23 @@ def _nbs_dir(a) -> Path:
     return Path(a.nbs) if a.nbs else project_root()/nbdev_settings(project_root()).get('nbs_path', 'nbs')
 
 def _run(a) -> int:
-    "`dlcourse run`: run the lessons, print the table; 1 if any failed"
+    "`dlcourse run`: run the lessons, print the table; 1 if any failed, 130 if interrupted (Ctrl-C)"
     if a.device:
         from dlcourse.device import default_device  # torch: imported only when a device is asked for
         os.environ['DLCOURSE_DEVICE'] = str(default_device(a.device))
     nbs_dir = _nbs_dir(a)
     nbs = lesson_notebooks(nbs_dir, a.lessons)
     skip = skip_flags(a.flags.split(), project_root(nbs_dir))
-    print(f"Running {len(nbs)} notebook(s) from {nbs_dir}, skipping cells flagged {sorted(skip)}; "
+    jobs = min(check_int(a.jobs, 'jobs') if a.jobs is not None else min(cpu_cores(), 4), len(nbs))
+    print(f"Running {len(nbs)} notebook(s) from {nbs_dir}, {jobs} at a time, skipping cells flagged {sorted(skip)}; "
           f"pages go to {Path(a.out).resolve()}")
     t0 = time.time()
-    rows = run_lessons(nbs, a.out, skip, a.cell_timeout)
+    rows = run_lessons(nbs, a.out, skip, a.cell_timeout, log=lambda s: print(s, flush=True), jobs=jobs)  # piped too
     print('\n' + results_table(rows))
     n_bad = sum(r['status'] != 'ok' for r in rows)
     print(f"\n{len(rows) - n_bad} passed, {n_bad} failed in {time.time() - t0:.0f}s")
+    if len(rows) < len(nbs) or any(r['status'] == 'interrupted' for r in rows):
+        print(f"interrupted: {len(nbs) - len(rows)} lesson(s) not started"); return 130
     return 1 if n_bad else 0
 
 def _data(a) -> int:
@@ -325,6 +415,12 @@ def _weights(a, force:bool|None=None) -> int:
         print(f"weights: {arch} -> {fn}")
     return 0
 
+def _lab(a) -> int:
+    "`dlcourse lab`: JupyterLab, with `lesson_env`'s thread policy for every kernel it starts"
+    exe = shutil.which('jupyter-lab', path=str(Path(sys.executable).parent)) or shutil.which('jupyter-lab')
+    if exe is None: raise FileNotFoundError("jupyter-lab: not found; install it (pip install jupyterlab)")
+    return subprocess.call([exe, *a.args], env=lesson_env(None))
+
 def _progress(a) -> int:
     "`dlcourse progress`: the exercises passed, as a bar per lesson, or one lesson's exercises with their status"
     from dlcourse import exercises  # light: the standard library and fastcore.basics
@@ -333,7 +429,9 @@ def _progress(a) -> int:
     return 0
 
 def main(argv=None):
-    "The `dlcourse` command: `run`, `data`, `weights`, `docs`, `app`, `progress` (see `dlcourse -h`)"
+    "The `dlcourse` command: `run`, `data`, `weights`, `docs`, `app`, `lab`, `progress` (see `dlcourse -h`)"
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['lab']: return _lab(argparse.Namespace(args=argv[1:]))  # jupyter-lab's options, as typed
     a = _parser().parse_args(argv)
     if a.cmd == 'exec':
         err = execute_notebook(a.src, a.dest, a.skip.split(), a.cell_timeout)

@@ -8,6 +8,10 @@ bash tools/setup-env.sh || exit 1
 B=.venv/bin
 fail=0; npass=0; nfail=0
 t_start=$(date +%s)
+ctf=$(mktemp)
+cpu_read() {  # CPU seconds (user + system) of the processes this script waited for, as `times > $ctf` wrote them
+  tail -1 "$ctf" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1]*60 + u[2] + s[1]*60 + s[2] }'
+}  # (CPU seconds are far less noisy than wall time when the machine is shared)
 
 echo "== nbdev-clean: notebooks must already be clean"
 $B/nbdev-clean
@@ -28,10 +32,10 @@ if [ -n "$DLCOURSE_FLAGS" ]; then echo "== real data from DLCOURSE_DATA=$DLCOURS
 echo "== nbdev-test (network blocked; 2 notebooks at a time; seconds per notebook, and cells over 5 s)"
 nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
 errlog=$(mktemp)
-t0=$(date +%s)
+t0=$(date +%s); times > "$ctf"; c0=$(cpu_read)
 $B/nbdev-test --n-workers 2 --timing --cell-timing-min 5 --flags "$DLCOURSE_FLAGS" 2> >(tee "$errlog" >&2)
 rc=$?
-t1=$(date +%s)
+t1=$(date +%s); times > "$ctf"; c1=$(cpu_read)
 bad=0
 if [ $rc -ne 0 ]; then
   bad=$(sed -n '/Tests Failed On The Following Notebooks/,$p' "$errlog" | grep -c '\.ipynb' || true)
@@ -39,7 +43,7 @@ if [ $rc -ne 0 ]; then
   fail=1
 fi
 npass=$((npass + nbs - bad)); nfail=$((nfail + bad))
-echo "== nbdev-test: $((nbs - bad)) of $nbs notebooks passed in $((t1 - t0))s"
+echo "== nbdev-test: $((nbs - bad)) of $nbs notebooks passed in $((t1 - t0))s ($((c1 - c0)) s of CPU)"
 if [ -s "$DLCOURSE_NETGUARD_LOG" ]; then
   echo "network access was attempted during the notebooks:"; cat "$DLCOURSE_NETGUARD_LOG"; fail=1; nfail=$((nfail+1))
 fi
@@ -47,10 +51,10 @@ rm -f "$errlog"
 
 echo "== pytest (2 processes; the 10 slowest tests listed)"
 junit=$(mktemp)
-t2=$(date +%s)
+t2=$(date +%s); times > "$ctf"; c2=$(cpu_read)
 $B/python -m pytest -q -p no:cacheprovider -n 2 --maxschedchunk 1 --durations=10 --junitxml="$junit" tests
 prc=$?
-t3=$(date +%s)
+t3=$(date +%s); times > "$ctf"; c3=$(cpu_read)
 pf=0
 if [ -s "$junit" ]; then
   read pt pf < <($B/python - "$junit" <<'PY'
@@ -64,8 +68,8 @@ PY
   npass=$((npass + pt)); nfail=$((nfail + pf))
 fi
 [ $prc -eq 0 ] || { fail=1; [ "$pf" -gt 0 ] || nfail=$((nfail+1)); }
-echo "== pytest: $((t3 - t2))s"
-rm -rf "$DLCOURSE_CACHE" "$DLCOURSE_NETGUARD_LOG" "$junit"
+echo "== pytest: $((t3 - t2))s ($((c3 - c2)) s of CPU)"
+rm -rf "$DLCOURSE_CACHE" "$DLCOURSE_NETGUARD_LOG" "$junit" "$ctf"
 
 echo "== whole suite: $(( $(date +%s) - t_start ))s (nbdev-test $((t1 - t0))s, pytest $((t3 - t2))s)"
 echo "$npass passed, $nfail failed"

@@ -1,0 +1,138 @@
+"""The course runner's edges (issue 19 class 3, issue 21): no stale success page, Ctrl-C, lessons at once, their order
+and the thread policy of each lesson's process."""
+import json, os, shutil, signal, subprocess, sys, time
+from pathlib import Path
+import nbformat, pytest
+from nbformat.v4 import new_notebook, new_code_cell
+from dlcourse.cli import run_lessons
+from conftest import ROOT, fresh_env
+
+KERNEL = dict(kernelspec=dict(name='python3', display_name='python3', language='python'))
+quiet = lambda s: None
+
+def mk(folder, name, *cells) -> Path:
+    "A notebook `name` in `folder` with code `cells`"
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL), folder/f'{name}.ipynb')
+    return folder/f'{name}.ipynb'
+
+def pages(out) -> list: return sorted(p.name for p in Path(out).iterdir())
+
+def run_twice(tmp_path, second:str) -> tuple[dict, Path]:
+    "Run a lesson that succeeds, then the same lesson changed to `second`: the second row and the output folder"
+    nb, out = mk(tmp_path/'nbs', 'lesson', 'print("first-run-output")'), tmp_path/'out'
+    assert run_lessons([nb], out, log=quiet)[0]['status'] == 'ok'
+    assert 'first-run-output' in (out/'lesson.html').read_text()
+    mk(tmp_path/'nbs', 'lesson', 'print("second run")', second, 'print("never")')
+    return run_lessons([nb], out, log=quiet)[0], out
+
+def test_class3_failed_lesson_page_is_marked_failed(tmp_path):
+    row, out = run_twice(tmp_path, 'raise ValueError("broken now")')
+    assert row['status'] == 'FAILED'
+    page = (out/'lesson.html').read_text()
+    assert 'did not complete' in page and 'broken now' in page and 'first-run-output' not in page
+    assert 'did not complete' in (out/'lesson.ipynb').read_text()
+
+def test_class3_lesson_that_exits_early_leaves_no_page(tmp_path):
+    row, out = run_twice(tmp_path, 'import os; os._exit(0)')  # exit code 0, yet the notebook did not complete
+    assert row['status'] != 'ok' and row['html'] == ''
+    assert pages(out) == []
+
+def test_class3_killed_lesson_leaves_no_page(tmp_path):
+    row, out = run_twice(tmp_path, 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)')
+    assert row['status'] == 'killed (SIGKILL)' and pages(out) == []
+
+@pytest.mark.costly(cpu_s=8)
+def test_class3_ctrl_c_prints_the_table_and_exits_130(tmp_path):
+    "Ctrl-C while a lesson runs: the table so far, exit code 130, and that lesson's old success page gone"
+    nbs, out, started = tmp_path/'nbs', tmp_path/'out', tmp_path/'started'
+    shutil.copy(ROOT/'pyproject.toml', tmp_path/'pyproject.toml')
+    mk(nbs, 'a_quick', 'print(1)')
+    mk(nbs, 'b_slow', f'import time, pathlib; pathlib.Path({str(started)!r}).touch(); time.sleep(120)')
+    out.mkdir(); (out/'b_slow.html').write_text('an old success page'); (out/'b_slow.ipynb').write_text('{}')
+    p = subprocess.Popen([str(Path(sys.executable).parent/'dlcourse'), 'run', '-j', '1', '--out', str(out)],
+                         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         env=fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA=''))
+    t0 = time.time()
+    while not started.exists() and p.poll() is None and time.time() - t0 < 120: time.sleep(0.2)
+    assert started.exists(), p.communicate()[0]
+    p.send_signal(signal.SIGINT)
+    text = p.communicate(timeout=60)[0]
+    assert p.returncode == 130, text
+    assert 'Traceback' not in text, text
+    lines = text.splitlines()
+    assert any(l.startswith('a_quick') and l.split()[2] == 'ok' for l in lines), text
+    assert any(l.startswith('b_slow') and 'interrupted' in l for l in lines), text
+    assert pages(out) == ['a_quick.html', 'a_quick.ipynb']
+
+def test_runner_runs_lessons_at_once(tmp_path):
+    "jobs=2: two lessons that each wait for the other's file can only both pass if they run at the same time"
+    wait = ('import pathlib, time\npathlib.Path({me!r}).touch(); t0 = time.time()\n'
+            'while not pathlib.Path({other!r}).exists() and time.time() - t0 < 60: time.sleep(0.1)\n'
+            'assert pathlib.Path({other!r}).exists(), "ran alone"')
+    a, b = str(tmp_path/'a'), str(tmp_path/'b')
+    nbs = [mk(tmp_path/'nbs', 'n1', wait.format(me=a, other=b)), mk(tmp_path/'nbs', 'n2', wait.format(me=b, other=a))]
+    assert [r['status'] for r in run_lessons(nbs, tmp_path/'out', log=quiet, jobs=2)] == ['ok', 'ok']
+
+def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
+    "A lesson calling `pretrained_paddy(` starts once the first lesson calling it has finished, even with free slots"
+    built = str(tmp_path/'built')
+    nbs = [mk(tmp_path/'nbs', 'n1', 'import time, pathlib\n'
+                                    f'def pretrained_paddy(): time.sleep(3); pathlib.Path({built!r}).touch()\n'
+                                    'pretrained_paddy()'),
+           mk(tmp_path/'nbs', 'n2', f'import pathlib\ndef pretrained_paddy(): assert pathlib.Path({built!r}).exists()\n'
+                                    'pretrained_paddy()'),
+           mk(tmp_path/'nbs', 'n3', 'x = 1')]
+    assert [r['status'] for r in run_lessons(nbs, tmp_path/'out', log=quiet, jobs=3)] == ['ok', 'ok', 'ok']
+
+def test_lesson_process_threads_sleep_while_waiting(tmp_path, monkeypatch):
+    "Each lesson's process: OMP_WAIT_POLICY=PASSIVE and its share of the cores as threads, unless the user set them"
+    monkeypatch.delenv('OMP_WAIT_POLICY', raising=False); monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    nb = mk(tmp_path/'nbs', 'env', 'import os; print(os.environ.get("OMP_WAIT_POLICY"), '
+                                   'os.environ.get("OMP_NUM_THREADS"))')
+    run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
+    text = ''.join(json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text'])
+    cores = len(os.sched_getaffinity(0))
+    assert text.split() == ['PASSIVE', str(max(1, cores // 2))]
+    monkeypatch.setenv('OMP_WAIT_POLICY', 'ACTIVE')
+    run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
+    out = json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text']
+    assert ''.join(out).startswith('ACTIVE')
+
+@pytest.mark.parametrize('code, expect', [
+    ('import dlcourse', 'PASSIVE'),  # set before torch loads
+    ('import torch, dlcourse', 'None'),  # too late to matter: left alone
+    ('import os; os.environ["OMP_WAIT_POLICY"] = "ACTIVE"; import dlcourse', 'ACTIVE')])  # the user's wins
+def test_import_dlcourse_sets_the_wait_policy_only_before_torch(code, expect):
+    env = fresh_env(); env.pop('OMP_WAIT_POLICY', None)
+    r = subprocess.run([sys.executable, '-c', f'{code}; import os; print(os.environ.get("OMP_WAIT_POLICY"))'],
+                       capture_output=True, text=True, env=env)
+    assert r.stdout.split()[-1:] == [expect], r.stderr
+
+@pytest.mark.costly(cpu_s=15)
+def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
+    "The app's model (issue 21): two processes asking at once with an empty cache: one trains (and says so), one waits"
+    code = ('from dlcourse.app import lesson_model, load_model; m = lesson_model(epochs=1, seed=7)\n'
+            'print("DEST", m, load_model(m).classes[:1])')
+    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
+    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in ps]
+    assert [p.returncode for p in ps] == [0, 0], outs
+    assert sum("Training the lesson's model" in o for o in outs) == 1, outs
+    dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
+    assert len(dests) == 1, outs
+
+@pytest.mark.costly(cpu_s=20)
+def test_pretrained_paddy_is_trained_once_by_two_processes_at_once(tmp_path):
+    "The lessons' shared model (issue 21): two processes asking at once with an empty cache: one trains, one loads it"
+    code = ('from dlcourse.vision import pretrained_paddy\n'
+            'm, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
+            'print("CACHED", info["cached"], info["file"])')
+    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
+    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env=env) for _ in range(2)]
+    outs = [p.communicate(timeout=600)[0] for p in ps]
+    assert [p.returncode for p in ps] == [0, 0], outs
+    lines = sorted(l.split()[1:] for o in outs for l in o.splitlines() if l.startswith('CACHED'))
+    assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], outs
