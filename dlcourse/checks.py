@@ -270,9 +270,10 @@ def _model_float(model):
         if t.is_floating_point(): return t.dtype
 
 def _first_conv_channels(model):
-    "`in_channels` of `model`'s first 2-D convolution, or None"
+    "`in_channels` of `model`'s first 2-D convolution (subclasses too, such as timm's `Conv2dSame`), or None"
+    import torch  # only called with a model, so torch is loaded already
     for m in model.modules() if model is not None else ():
-        if type(m).__name__ in ('Conv2d', 'LazyConv2d') and hasattr(m, 'in_channels'): return m.in_channels or None
+        if isinstance(m, torch.nn.Conv2d): return m.in_channels or None  # LazyConv2d: 0 until its first call
 
 def check_model_input(x, # what the model will be called on: a tensor, a NumPy array or a list
                       name:str='x', # the argument's name
