@@ -13,7 +13,8 @@ Every process runs in the environment of tools/env.sh, the one tools/test.sh use
 the course as `make course` runs it (`dlcourse run`, embedded data, no thread settings), from an empty cache and
 again from the warm one; lesson 11 alone, quiet and beside two busy processes (`yes > /dev/null`), with the
 runner's thread policy and with PyTorch's defaults; and `dlcourse app`'s first start with an empty cache (until
-its page answers). The parts run alone with --parts (e.g. `--parts lesson,app`), without the README step.
+its page answers); and every `#| slow` cell (tools/slow.py, with and without the kaggle cells: the bench fails if
+one fails). The parts run alone with --parts (e.g. `--parts lesson,app`), without the README step unless --write.
 """
 import argparse, importlib.util, json, os, platform, re, resource, shutil, statistics, subprocess, sys, tempfile, time
 import urllib.request
@@ -186,7 +187,17 @@ def render_readme():
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
     (ROOT/'README.md').write_text(mod.render())
 
-PARTS = ('suite', 'course', 'lesson', 'app', 'imports', 'scripts')
+PARTS = ('suite', 'course', 'lesson', 'app', 'imports', 'scripts', 'slow')
+
+def slow_cells() -> tuple[list[tuple], bool]:
+    "Every `#| slow` cell, with and without the kaggle cells (tools/slow.py, which writes bench/slow.md): rows, passed"
+    t0 = time.time()
+    r = subprocess.run([PY, str(ROOT/'tools'/'slow.py')], capture_output=True, text=True, cwd=ROOT)
+    line = r'^- `dlcourse run --flags "([^"]+)"`.*?\*\*(\d+ of \d+ lessons passed)\*\* in (\d+) s'
+    runs = re.findall(line, r.stdout, re.M)
+    rows = [(f'every slow cell, dlcourse run --flags "{f}"', secs, 's', ok) for f, ok, secs in runs]
+    if r.returncode: print(r.stdout[-4000:] + r.stderr[-2000:], file=sys.stderr)
+    return rows or [('every slow cell (tools/slow.py)', f'{time.time() - t0:.0f}', 's', 'FAILED')], r.returncode == 0
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -194,6 +205,7 @@ def main(argv=None):
     ap.add_argument('--parts', default=','.join(PARTS), help=f"comma-separated parts to run: {', '.join(PARTS)}")
     ap.add_argument('--repeats', type=int, default=5, help='repeats for import timings (median)')
     ap.add_argument('--out', default=str(ROOT/'bench'/'latest.md'))
+    ap.add_argument('--write', action='store_true', help='write --out and README.md even when only some parts ran')
     a = ap.parse_args(argv)
     parts = set(a.parts.split(',')) - ({'suite'} if a.quick else set())
     if parts - set(PARTS): ap.error(f"--parts: unknown {sorted(parts - set(PARTS))}; expected some of {PARTS}")
@@ -207,6 +219,9 @@ def main(argv=None):
         if 'lesson' in parts: rows += lesson_busy_times(caches[1])
         if 'app' in parts: rows += app_cold_start(caches[2])
         if 'imports' in parts: rows += import_times(env, a.repeats)
+        slow_ok = True
+        if 'slow' in parts:
+            slow_rows, slow_ok = slow_cells(); rows += slow_rows
         # the bench scripts measure speed: they get every core unless OMP_NUM_THREADS was set by the caller
         script_env = {k: v for k, v in env.items() if k != 'OMP_NUM_THREADS' or 'OMP_NUM_THREADS' in os.environ}
         parts_md = [f'Measured on {time.strftime("%Y-%m-%d")}: {machine()}.', '', table(rows), '']
@@ -217,11 +232,12 @@ def main(argv=None):
         for c in caches: shutil.rmtree(c, ignore_errors=True)
         Path(env['DLCOURSE_NETGUARD_LOG']).unlink(missing_ok=True)
     print(text)
-    if not everything and a.out == ap.get_default('out'):
+    if not everything and a.out == ap.get_default('out') and not a.write:
         print(f'\n(parts {sorted(parts)} took {time.time() - t0:.0f} s; bench/latest.md and README.md left alone)')
-        return
-    Path(a.out).write_text(text + '\n')
-    render_readme()
-    print(f'\n(bench took {time.time() - t0:.0f} s; written to {a.out}, and README.md rendered again)')
+    else:
+        Path(a.out).write_text(text + '\n')
+        render_readme()
+        print(f'\n(bench took {time.time() - t0:.0f} s; written to {a.out}, and README.md rendered again)')
+    if not slow_ok: sys.exit('a slow cell failed (bench/slow.md): the bench fails')
 
 if __name__ == '__main__': main()
