@@ -16,7 +16,9 @@ def mk(folder, name, *cells) -> Path:
     nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells], metadata=KERNEL), folder/f'{name}.ipynb')
     return folder/f'{name}.ipynb'
 
-def pages(out) -> list: return sorted(p.name for p in Path(out).iterdir())
+ASSETS = {'mathjax', 'site.css', 'site.js'}  # the site template's files, written beside the first page
+
+def pages(out) -> list: return sorted(p.name for p in Path(out).iterdir() if p.name not in ASSETS)
 
 def run_twice(tmp_path, second:str) -> tuple[dict, Path]:
     "Run a lesson that succeeds, then the same lesson changed to `second`: the second row and the output folder"
