@@ -269,14 +269,14 @@ def _model_float(model):
     for t in (*model.parameters(), *model.buffers()) if model is not None else ():
         if t.is_floating_point(): return t.dtype
 
-def _first_conv_channels(model):
-    "`in_channels` of `model`'s first 2-D convolution, or None"
-    for m in model.modules() if model is not None else ():
-        if type(m).__name__ in ('Conv2d', 'LazyConv2d') and hasattr(m, 'in_channels'): return m.in_channels or None
+def _conv_channels(model) -> set:
+    "The `in_channels` of every 2-D convolution of `model` (empty if it has none)"
+    return {m.in_channels for m in (model.modules() if model is not None else ())
+            if type(m).__name__ == 'Conv2d' and getattr(m, 'in_channels', 0)}
 
 def check_model_input(x, # what the model will be called on: a tensor, a NumPy array or a list
                       name:str='x', # the argument's name
-                      model=None, # the model, for its float dtype and its first convolution's channels
+                      model=None, # the model, for its float dtype and its convolutions' input channels
                      ):
     "`x` as a tensor `model` can take: floats in the model's dtype; uint8 or channels-last images refused"
     import torch  # here, not at the top: `dlcourse.checks` stays free of torch at import
@@ -287,9 +287,9 @@ def check_model_input(x, # what the model will be called on: a tensor, a NumPy a
                          "else x.float()")
     want = _model_float(model) or torch.get_default_dtype()
     if t.is_floating_point() and t.dtype != want: t = t.to(want)  # float64 from NumPy: the same numbers in float32
-    c = _first_conv_channels(model)
-    if t.ndim == 4 and ((t.shape[1] != c and t.shape[-1] == c) if c else (t.shape[-1] in (1, 3) and
-                                                                           t.shape[1] not in (1, 3))):
+    cs = _conv_channels(model)  # channels first is (n, c, h, w) with c the input channels of some convolution
+    if t.ndim == 4 and ((t.shape[1] not in cs and t.shape[-1] in cs) if cs else (t.shape[-1] in (1, 3) and
+                                                                                 t.shape[1] not in (1, 3))):
         raise ValueError(f"{name}: shape {tuple(t.shape)} looks like images with channels last (n, h, w, c); "
                          "PyTorch wants (n, c, h, w): x.permute(0, 3, 1, 2)")
     return t
