@@ -269,10 +269,9 @@ def _model_float(model):
     for t in (*model.parameters(), *model.buffers()) if model is not None else ():
         if t.is_floating_point(): return t.dtype
 
-def _conv_channels(model) -> set:
-    "The `in_channels` of every 2-D convolution of `model` (empty if it has none)"
-    return {m.in_channels for m in (model.modules() if model is not None else ())
-            if type(m).__name__ == 'Conv2d' and getattr(m, 'in_channels', 0)}
+def _conv_channels(model, nn) -> set:
+    "The `in_channels` of every 2-D convolution of `model`, subclasses included (timm's `Conv2dSame`)"
+    return {m.in_channels for m in (model.modules() if model is not None else ()) if isinstance(m, nn.Conv2d)}
 
 def check_model_input(x, # what the model will be called on: a tensor, a NumPy array or a list
                       name:str='x', # the argument's name
@@ -287,9 +286,9 @@ def check_model_input(x, # what the model will be called on: a tensor, a NumPy a
                          "else x.float()")
     want = _model_float(model) or torch.get_default_dtype()
     if t.is_floating_point() and t.dtype != want: t = t.to(want)  # float64 from NumPy: the same numbers in float32
-    cs = _conv_channels(model)  # channels first is (n, c, h, w) with c the input channels of some convolution
-    if t.ndim == 4 and ((t.shape[1] not in cs and t.shape[-1] in cs) if cs else (t.shape[-1] in (1, 3) and
-                                                                                 t.shape[1] not in (1, 3))):
+    cs = _conv_channels(model, torch.nn)  # (n, c, h, w) has c among the convolutions' input channels
+    if t.ndim == 4 and t.shape[-1] in (1, 3, 4) and t.shape[1] not in (1, 3, 4) and not (
+            t.shape[1] in cs and t.shape[-1] not in cs):  # unless the model's convolutions say it is channels first
         raise ValueError(f"{name}: shape {tuple(t.shape)} looks like images with channels last (n, h, w, c); "
                          "PyTorch wants (n, c, h, w): x.permute(0, 3, 1, 2)")
     return t
