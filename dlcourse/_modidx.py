@@ -34,7 +34,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.app.make_app': ('app.html#make_app', 'dlcourse/app.py'),
                               'dlcourse.app.open_image': ('app.html#open_image', 'dlcourse/app.py'),
                               'dlcourse.app.serve': ('app.html#serve', 'dlcourse/app.py')},
-            'dlcourse.checks': { 'dlcourse.checks._first_conv_channels': ('checks.html#_first_conv_channels', 'dlcourse/checks.py'),
+            'dlcourse.checks': { 'dlcourse.checks._conv_channels': ('checks.html#_conv_channels', 'dlcourse/checks.py'),
                                  'dlcourse.checks._is_arrayish': ('checks.html#_is_arrayish', 'dlcourse/checks.py'),
                                  'dlcourse.checks._is_int': ('checks.html#_is_int', 'dlcourse/checks.py'),
                                  'dlcourse.checks._is_num': ('checks.html#_is_num', 'dlcourse/checks.py'),

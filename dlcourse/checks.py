@@ -269,15 +269,13 @@ def _model_float(model):
     for t in (*model.parameters(), *model.buffers()) if model is not None else ():
         if t.is_floating_point(): return t.dtype
 
-def _first_conv_channels(model):
-    "`in_channels` of `model`'s first 2-D convolution (subclasses too, such as timm's `Conv2dSame`), or None"
-    import torch  # only called with a model, so torch is loaded already
-    for m in model.modules() if model is not None else ():
-        if isinstance(m, torch.nn.Conv2d): return m.in_channels or None  # LazyConv2d: 0 until its first call
+def _conv_channels(model, nn) -> set:
+    "The `in_channels` of every 2-D convolution of `model`, subclasses included (timm's `Conv2dSame`)"
+    return {m.in_channels for m in (model.modules() if model is not None else ()) if isinstance(m, nn.Conv2d)}
 
 def check_model_input(x, # what the model will be called on: a tensor, a NumPy array or a list
                       name:str='x', # the argument's name
-                      model=None, # the model, for its float dtype and its first convolution's channels
+                      model=None, # the model, for its float dtype and its convolutions' input channels
                      ):
     "`x` as a tensor `model` can take: floats in the model's dtype; uint8 or channels-last images refused"
     import torch  # here, not at the top: `dlcourse.checks` stays free of torch at import
@@ -288,9 +286,9 @@ def check_model_input(x, # what the model will be called on: a tensor, a NumPy a
                          "else x.float()")
     want = _model_float(model) or torch.get_default_dtype()
     if t.is_floating_point() and t.dtype != want: t = t.to(want)  # float64 from NumPy: the same numbers in float32
-    c = _first_conv_channels(model)
-    if t.ndim == 4 and ((t.shape[1] != c and t.shape[-1] == c) if c else (t.shape[-1] in (1, 3) and
-                                                                           t.shape[1] not in (1, 3))):
+    cs = _conv_channels(model, torch.nn)  # (n, c, h, w) has c among the convolutions' input channels
+    if t.ndim == 4 and t.shape[-1] in (1, 3, 4) and t.shape[1] not in (1, 3, 4) and not (
+            t.shape[1] in cs and t.shape[-1] not in cs):  # unless the model's convolutions say it is channels first
         raise ValueError(f"{name}: shape {tuple(t.shape)} looks like images with channels last (n, h, w, c); "
                          "PyTorch wants (n, c, h, w): x.permute(0, 3, 1, 2)")
     return t
