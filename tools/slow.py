@@ -50,7 +50,8 @@ def parse_rows(text:str, stems:set) -> dict:
 def run_mode(flags:str, lessons:list, env:dict, jobs:int, out:Path) -> tuple[dict, float, str]:
     "Run the lessons with `flags` in a fresh cache, pages to `out`; ({lesson: (seconds, status)}, wall seconds, log tail)"
     env = dict(env)
-    if 'kaggle' not in flags: env.pop('DLCOURSE_DATA', None)
+    if 'kaggle' not in flags:  # the embedded data, and the learner's view of a blank your-turn cell (its outputs may
+        env.pop('DLCOURSE_DATA', None); env.pop('DLCOURSE_EXERCISES', None)  # be saved); the kaggle run checks them
     with tempfile.TemporaryDirectory() as tmp:
         env['DLCOURSE_CACHE'] = str(Path(tmp)/'cache')
         cmd = [str(ROOT/'.venv'/'bin'/'dlcourse'), 'run', *lessons, '--flags', flags, '--out', str(out)]
