@@ -111,16 +111,21 @@ def test_import_dlcourse_sets_the_wait_policy_only_before_torch(code, expect):
                        capture_output=True, text=True, env=env)
     assert r.stdout.split()[-1:] == [expect], r.stderr
 
-@pytest.mark.costly(cpu_s=15)
-def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
-    "The app's model (issue 21): two processes asking at once with an empty cache: one trains (and says so), one waits"
-    code = ('from dlcourse.app import lesson_model, load_model; m = lesson_model(epochs=1, seed=7)\n'
-            'print("DEST", m, load_model(m).classes[:1])')
+def two_at_once(code:str, tmp_path) -> list[str]:
+    "Run `code` in two processes started together on one empty cache; both must succeed: their outputs"
     env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
     ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            env=env) for _ in range(2)]
     outs = [p.communicate(timeout=600)[0] for p in ps]
     assert [p.returncode for p in ps] == [0, 0], outs
+    return outs
+
+@pytest.mark.costly(cpu_s=15)
+def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
+    "The app's model (issue 21): two processes asking at once with an empty cache: one trains (and says so), one waits"
+    code = ('from dlcourse.app import lesson_model, load_model; m = lesson_model(epochs=1, seed=7)\n'
+            'print("DEST", m, load_model(m).classes[:1])')
+    outs = two_at_once(code, tmp_path)
     assert sum("Training the lesson's model" in o for o in outs) == 1, outs
     dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
     assert len(dests) == 1, outs
@@ -131,10 +136,6 @@ def test_pretrained_paddy_is_trained_once_by_two_processes_at_once(tmp_path):
     code = ('from dlcourse.vision import pretrained_paddy\n'
             'm, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
             'print("CACHED", info["cached"], info["file"])')
-    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
-    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           env=env) for _ in range(2)]
-    outs = [p.communicate(timeout=600)[0] for p in ps]
-    assert [p.returncode for p in ps] == [0, 0], outs
+    outs = two_at_once(code, tmp_path)
     lines = sorted(l.split()[1:] for o in outs for l in o.splitlines() if l.startswith('CACHED'))
     assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], outs
