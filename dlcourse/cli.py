@@ -10,9 +10,10 @@ from . import data
 from .checks import check_one_of, check_dir, check_int
 
 # %% auto #0
-__all__ = ['SHARED_MODELS', 'KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root', 'nbdev_settings',
-           'skip_flags', 'execute_notebook', 'notebook_html', 'lesson_notebooks', 'lesson_order', 'cpu_cores',
-           'lesson_env', 'settle_pages', 'run_lessons', 'results_table', 'data_report', 'write_kaggle', 'main']
+__all__ = ['SHARED_MODELS', 'PRELOAD', 'KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root',
+           'nbdev_settings', 'skip_flags', 'execute_notebook', 'notebook_html', 'lesson_notebooks', 'lesson_order',
+           'cpu_cores', 'lesson_env', 'lesson_preload', 'settle_pages', 'run_lessons', 'results_table', 'data_report',
+           'write_kaggle', 'main']
 
 # %% ../nbs/90_cli.ipynb #40bde94e
 def cell_directives(source:str) -> dict:
@@ -149,16 +150,132 @@ def lesson_env(threads:int|None, # PyTorch (OpenMP) threads per lesson; None: Py
     env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # spinning threads collapse a busy machine (issue 21: 12x slower)
     return env
 
-# %% ../nbs/90_cli.ipynb #5e1c0a71
-_CHILD = 'import sys; from dlcourse.cli import main; sys.exit(main(sys.argv[1:]))'
+# %% ../nbs/90_cli.ipynb #a7c0e5b1
+PRELOAD = ('torch', 'torchvision', 'timm', 'sklearn', 'pandas', 'numpy')  # heavy imports that change no global state
+_IMPLIES = {'fastai': PRELOAD, 'timm': ('torch', 'torchvision')}  # what importing these imports too
 
-def _start(nb:Path, tmp:Path, skip, cell_timeout, env) -> tuple:
-    "Start lesson `nb` in a child process writing to `tmp`: (process, its log file, start time)"
+def _imported(src:str, indented=True) -> set:
+    "The modules code `src` imports (`from . import d` as 'dlcourse.d'); only unindented lines unless `indented`"
+    res = set()
+    rx = (r'^\s*' if indented else '^') + r'(?:from\s+([\w.]+)\s+import\s+([\w, ()*]+)|import\s+([\w., ]+))'
+    for frm, names, imp in re.findall(rx, src, re.M):
+        if imp: res |= {n.split(' as ')[0].strip() for n in imp.split(',')}
+        elif frm in ('.', 'dlcourse'): res |= {f'dlcourse.{n.strip()}' for n in names.strip('()').split(',')}
+        else: res.add(f'dlcourse{frm}' if frm.startswith('.') else frm)
+    return res
+
+def lesson_preload(nbs, # notebooks, as for `lesson_order`
+                   skip=(), # flags whose cells are skipped
+                  ) -> list[str]:
+    "The `PRELOAD` libraries the notebooks import, directly or at the top of a dlcourse module they import"
+    pkg, seen = Path(data.__file__).parent, set()  # dlcourse's folder
+    todo = set().union(*(_imported(''.join(c['source'])) for nb in nbs
+                         for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
+                         if c['cell_type'] == 'code' and not skip_cell(c, skip)))
+    while todo:
+        m = todo.pop()
+        if m in seen: continue
+        seen.add(m)
+        f = pkg/f"{m.split('.')[1] if m.count('.') else '__init__'}.py"
+        if m.startswith('dlcourse') and f.exists(): todo |= _imported(f.read_text(encoding='utf-8'), False)
+    tops = {s.split('.')[0] for s in seen}
+    return [m for m in PRELOAD if m in tops | {d for t in tops for d in _IMPLIES.get(t, ())}]
+
+# %% ../nbs/90_cli.ipynb #c9e3a7d5
+_LAUNCHER = 'import sys; from dlcourse.cli import _launcher_main; _launcher_main(sys.argv[1:])'
+
+def _lesson_child(req:dict) -> int:
+    "In a process just forked by the launcher: run one lesson as `dlcourse exec` would, its output into req['log']"
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C stops a lesson, as in a fresh process
+    null, log = os.open(os.devnull, os.O_RDONLY), os.open(req['log'], os.O_WRONLY | os.O_APPEND)
+    os.dup2(null, 0); os.dup2(log, 1); os.dup2(log, 2)
+    if 'torch' in sys.modules: sys.modules['torch'].seed()  # unseeded draws differ between lessons, as in fresh ones
+    if 'numpy' in sys.modules: sys.modules['numpy'].random.seed()
+    try: return main(req['argv'])
+    except SystemExit as e: return e.code if isinstance(e.code, int) else int(e.code is not None)
+    except BaseException:
+        import traceback; traceback.print_exc(); return 1
+
+def _launcher_main(preload:list):
+    "The launcher process: import `preload` once, then fork a lesson per request line on stdin; report pids and exits"
+    import atexit, importlib, select
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner ends it (stdin closed); Ctrl-C is for the lessons
+    for m in ['execnb.shell', *preload]:  # every lesson needs execnb's shell
+        try: importlib.import_module(m)
+        except ImportError: pass  # the lesson that needs it will say so
+    def say(**kw): os.write(1, (json.dumps(kw) + '\n').encode())
+    kids, buf = set(), b''
+    while True:
+        if select.select([0], [], [], 0.05)[0]:
+            data = os.read(0, 1 << 16)
+            if not data: break  # the runner is done, or gone: its lessons go with it
+            buf += data
+        while b'\n' in buf:
+            line, buf = buf.split(b'\n', 1)
+            pid = os.fork()
+            if pid == 0:
+                rc = _lesson_child(json.loads(line))
+                sys.stdout.flush(); sys.stderr.flush(); atexit._run_exitfuncs(); os._exit(rc & 0xff)
+            kids.add(pid); say(pid=pid)
+        for pid in list(kids):
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done: kids.discard(pid); say(exit=pid, rc=os.waitstatus_to_exitcode(status))
+    for pid in kids: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
+
+class _Lesson:
+    "A lesson's process, forked by a `_Launcher`: what the runner uses of `subprocess.Popen`"
+    def __init__(self, launcher, pid): self.launcher, self.pid = launcher, pid
+    @property
+    def returncode(self): return self.launcher.exits.get(self.pid)
+    def poll(self): self.launcher.read(0); return self.returncode
+    def kill(self):
+        try: os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError: pass
+    def wait(self):
+        while self.returncode is None: self.launcher.read(0.1)
+        return self.returncode
+
+class _Launcher:
+    "A process that imports what the lessons need once (`lesson_preload`) and forks a fresh process per lesson"
+    def __init__(self, preload, env):
+        self.p = subprocess.Popen([sys.executable, '-c', _LAUNCHER, *preload], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, env=env)
+        self.buf, self.exits, self.pids = b'', {}, []
+    def read(self, timeout:float) -> list[dict]:
+        "The launcher's messages that arrive within `timeout` seconds (exits are recorded)"
+        import select
+        fd = self.p.stdout.fileno()
+        if select.select([fd], [], [], timeout)[0]:
+            data = os.read(fd, 1 << 16)
+            if not data: self._gone(); return []
+            self.buf += data
+        msgs = []
+        while b'\n' in self.buf:
+            line, self.buf = self.buf.split(b'\n', 1); msgs.append(json.loads(line))
+            if 'exit' in msgs[-1]: self.exits[msgs[-1]['exit']] = msgs[-1]['rc']
+        return msgs
+    def _gone(self):
+        "The launcher died: the lessons it started are stopped and count as failed"
+        for pid in set(self.pids) - set(self.exits):
+            _Lesson(self, pid).kill(); self.exits[pid] = 1
+    def start(self, argv:list, log:str) -> _Lesson:
+        "Fork a lesson process that runs `main(argv)` with its output in file `log`"
+        self.p.stdin.write((json.dumps(dict(argv=argv, log=log)) + '\n').encode()); self.p.stdin.flush()
+        while not (pid := next((m['pid'] for m in self.read(1) if 'pid' in m), None)):
+            if self.p.poll() is not None: raise RuntimeError(f'the lesson launcher ended (exit {self.p.returncode})')
+        self.pids.append(pid)
+        return _Lesson(self, pid)
+    def close(self):
+        self.p.stdin.close(); self.p.wait()
+
+# %% ../nbs/90_cli.ipynb #5e1c0a71
+def _start(launcher, nb:Path, tmp:Path, skip, cell_timeout) -> tuple:
+    "Start lesson `nb` in a process forked by `launcher`, writing to `tmp`: (process, its log file, start time)"
     tmp.unlink(missing_ok=True)
-    cmd = [sys.executable, '-c', _CHILD, 'exec', str(nb), str(tmp), '--skip', ' '.join(sorted(skip))]
-    if cell_timeout: cmd += ['--cell-timeout', str(cell_timeout)]
-    out = tempfile.TemporaryFile(mode='w+')
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, text=True, env=env), out, time.time()
+    argv = ['exec', str(nb), str(tmp), '--skip', ' '.join(sorted(skip))]
+    if cell_timeout: argv += ['--cell-timeout', str(cell_timeout)]
+    out = tempfile.NamedTemporaryFile(mode='w+', prefix='dlcourse-lesson-', suffix='.log')
+    return launcher.start(argv, out.name), out, time.time()
 
 def _mark_failed(tmp:Path, status:str):
     "Put a banner at the top of a partial executed notebook: this run did not complete"
@@ -199,7 +316,7 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
                 log=print, # where progress lines go
                 jobs:int=1, # lessons run at once, each in its own process
                ) -> list[dict]:
-    "Run each notebook in a fresh process, `jobs` at a time, write .ipynb and .html into `out_dir`; a row per notebook"
+    "Run each notebook in a process of its own, `jobs` at a time, write .ipynb and .html into `out_dir`; a row each"
     out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)
     nbs, jobs = [Path(nb).resolve() for nb in nbs], check_int(jobs, 'jobs')
     after, env = lesson_order(nbs, skip), lesson_env(max(1, cpu_cores() // jobs))
@@ -212,17 +329,19 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
         if status != 'ok': log(text.strip()[-3000:])
         log(f'[{i+1}/{n}] {nbs[i].stem}: {status} in {time.time() - t0:.1f}s')
         rows[i] = dict(lesson=nbs[i].stem, seconds=round(time.time() - t0, 1), status=status, html=html)
+    launcher = _Launcher(lesson_preload(nbs, skip), env)  # the imports, once for all the lessons
     try:
         while todo or running:
             for i in [i for i in todo if after[i] <= rows.keys()][:max(0, jobs - len(running))]:
                 log(f'[{i+1}/{n}] {nbs[i].stem} ...')
-                todo.remove(i); running[i] = _start(nbs[i], tmp(i), skip, cell_timeout, env)
+                todo.remove(i); running[i] = _start(launcher, nbs[i], tmp(i), skip, cell_timeout)
             for i in [i for i, r in running.items() if r[0].poll() is not None]:
                 finish(i, _status(running[i][0].returncode))
             if running: time.sleep(0.1)
     except KeyboardInterrupt:  # Ctrl-C: stop the lessons still running; the rows so far, theirs marked
         for i in list(running):
             running[i][0].kill(); running[i][0].wait(); finish(i, 'interrupted')
+    finally: launcher.close()
     return [rows[i] for i in sorted(rows)]
 
 def results_table(rows:list[dict]) -> str:

@@ -27,8 +27,16 @@ def probe() -> dict:
     assert r.returncode == 0, r.stderr[-3000:]
     return {row['module'].split('.')[-1]: row for row in json.loads(r.stdout)}
 
+def preload_of(module, tmp_path) -> set:
+    "What the course runner's launcher would import for a lesson that imports dlcourse.`module` (`lesson_preload`)"
+    from dlcourse.cli import lesson_preload
+    nb = tmp_path/f'{module}.ipynb'
+    cell = dict(cell_type='code', metadata={}, source=f'from dlcourse.{module} import *', outputs=[], execution_count=None)
+    nb.write_text(json.dumps(dict(cells=[cell], metadata={}, nbformat=4, nbformat_minor=5)))
+    return set(lesson_preload([nb]))
+
 @pytest.mark.costly(cpu_s=10)
-def test_fresh_imports():
+def test_fresh_imports(tmp_path):
     "One test, so that one process does all the importing (pytest-xdist would run a shared fixture once per worker)"
     rows = probe()
     assert sorted(rows) == MODULES
@@ -40,6 +48,13 @@ def test_fresh_imports():
     assert not heavy, f'light modules that load torch or fastai: {heavy}'
     # the check can fail: some module does load torch, and the probe blames it
     assert any('torch' in row['new'] for row in rows.values())
+    # the runner's launcher (dlcourse.cli.lesson_preload) reads imports from the source; the real import is its oracle:
+    # a library a module's import loaded first must be preloaded for a lesson importing that module, and a light
+    # module's lesson gets nothing heavy
+    from dlcourse.cli import PRELOAD
+    missed = {m: sorted(set(row['new']) & set(PRELOAD) - preload_of(m, tmp_path)) for m, row in rows.items()}
+    assert not {m: v for m, v in missed.items() if v}, missed
+    assert {m: sorted(preload_of(m, tmp_path) & set(HEAVY)) for m in LIGHT} == {m: [] for m in LIGHT}
 
 def test_pyflakes_clean(capsys):
     "No undefined names (a leaked notebook global), unused imports or redefinitions in the library"
