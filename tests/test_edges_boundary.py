@@ -119,3 +119,16 @@ def test_loss_class_instead_of_an_instance(helper):
     name = loss_class.__name__
     with pytest.raises(ValueError, match=f'loss_func: got the class {name}.*{name}\\(\\)'):
         LOSS_CALLS[helper](loss_class)
+
+@SET
+@given(st.integers(0, 1000))
+def test_float64_arrays_in_the_curve_fitters(seed):
+    "Lesson 02's fitters take NumPy float64 as float32 tensors (the stated rule), not torch's or NumPy's TypeError"
+    from dlcourse.neural_net import fit_quadratic, relu_sum, fit_relus
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(6, 1)), rng.normal(size=(6, 1))
+    x32, y32 = torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    ms, bs = rng.normal(size=3), rng.normal(size=3)
+    assert torch.allclose(relu_sum(x, ms, bs, ws=ms), relu_sum(x32, *(torch.tensor(v).float() for v in (ms, bs, ms))))
+    assert np.allclose(fit_quadratic(x, y, steps=3)[1], fit_quadratic(x32, y32, steps=3)[1])
+    assert np.isclose(fit_relus(x, y, 2, steps=3)['mae'], fit_relus(x32, y32, 2, steps=3)['mae'])
