@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_data.ipynb #35291e6e
 from __future__ import annotations
-import os, io, json, uuid, shutil, hashlib
+import os, io, json, shutil, hashlib
 from pathlib import Path
 import importlib.util
 import numpy as np
 import pandas as pd
 from PIL import Image
 from .checks import check_int, check_num, check_one_of, check_cols, check_dir
-from .files import cache_root
+from .files import cache_root, new_dir, swap_dir
 from .synth import DISEASES, VARIETIES, DataPath, draw_leaf, synth_paddy, _data_path
 # drawn in `dlcourse.synth`, importable from here too:
 _all_ = ['DISEASES', 'VARIETIES', 'DataPath', 'draw_leaf', 'synth_paddy']
@@ -260,12 +260,10 @@ def kaggle_paddy(dest=None, # a new or empty folder, or one kaggle_paddy wrote; 
     key = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
     dest = Path(os.path.abspath(check_dir(dest or cache_root()/f'kaggle_paddy-{key}', 'dest', must_exist=False)))
     if _kaggle_ok(dest, settings): return _data_path(dest, f'generated: {dest}')
-    tmp = dest.with_name(f'.{dest.name}.tmp-{uuid.uuid4().hex[:8]}')
-    tmp.mkdir(parents=True)
+    tmp = new_dir(dest)  # beside `dest`; a killed writer's copy is deleted by the next one
     try:
         _write_kaggle_paddy(tmp, settings, progress)
-        if dest.exists(): shutil.rmtree(dest)  # ours (checked above), but damaged or of other settings
-        os.rename(tmp, dest)
+        swap_dir(tmp, dest)  # in one step: the old set (ours: checked above) or the new one is there, never half
     finally: shutil.rmtree(tmp, ignore_errors=True)
     return _data_path(dest, f'generated: {dest}')
 

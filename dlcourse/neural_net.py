@@ -6,7 +6,7 @@
 from __future__ import annotations
 from functools import partial
 import torch
-from .checks import check_int, check_num
+from .checks import check_int, check_num, check_model_input
 
 # %% auto #0
 __all__ = ['quad', 'mk_quad', 'noisy_data', 'fit_quadratic', 'relu_sum', 'fit_relus']
@@ -41,12 +41,13 @@ def noisy_data(f, # the true function, e.g. `mk_quad(3, 2, 1)`
     return x, y
 
 # %% ../nbs/02_neural_net.ipynb #e86a367c
-def fit_quadratic(x:torch.Tensor, y:torch.Tensor, # data points, the same shape
+def fit_quadratic(x:torch.Tensor, y:torch.Tensor, # data points, the same shape (NumPy arrays are converted)
                   abc=(1.1, 1.1, 1.1), # starting a, b, c
                   lr:float=0.01, # learning rate
                   steps:int=10, # gradient-descent steps
                  ) -> tuple:
     "Fit `a*x**2 + b*x + c` to `(x, y)` by gradient descent on the MAE; returns `(abc, losses)`"
+    x, y = check_model_input(x, 'x'), check_model_input(y, 'y')  # arrays and lists become float32 tensors
     if x.shape != y.shape: raise ValueError(f"x {tuple(x.shape)} and y {tuple(y.shape)}: expected the same shape")
     steps, lr = check_int(steps, 'steps'), check_num(lr, 'lr', lo=0, lo_open=True)
     abc = torch.tensor([float(v) for v in abc]).requires_grad_()
@@ -62,12 +63,14 @@ def fit_quadratic(x:torch.Tensor, y:torch.Tensor, # data points, the same shape
     return abc.detach(), losses
 
 # %% ../nbs/02_neural_net.ipynb #5dd5b5d4
-def relu_sum(x:torch.Tensor, # (rows, 1) inputs
+def relu_sum(x:torch.Tensor, # (rows, 1) inputs (a NumPy array or list is converted to a float32 tensor)
              ms:torch.Tensor, bs:torch.Tensor, # (n,) slopes and intercepts of the n ReLUs
              ws:torch.Tensor|None=None, # (n,) output weights; None: all 1 (the course's plain sum)
              c=0., # constant added to the sum
             ) -> torch.Tensor:
     "`c + sum_i ws[i]*max(0, ms[i]*x + bs[i])` for every row of `x`; (rows, 1)"
+    x, ms, bs = (check_model_input(v, n) for v, n in ((x, 'x'), (ms, 'ms'), (bs, 'bs')))  # arrays: float32 tensors
+    ws = None if ws is None else check_model_input(ws, 'ws')
     if x.ndim != 2 or x.shape[1] != 1: raise ValueError(f"x: expected shape (rows, 1), got {tuple(x.shape)}")
     if ms.shape != bs.shape or ms.ndim != 1:
         raise ValueError(f"ms {tuple(ms.shape)} and bs {tuple(bs.shape)}: expected the same (n,) shape")
@@ -75,7 +78,7 @@ def relu_sum(x:torch.Tensor, # (rows, 1) inputs
     return (acts.sum(1, keepdim=True) if ws is None else acts@ws[:, None]) + c
 
 # %% ../nbs/02_neural_net.ipynb #d0f107dc
-def fit_relus(x:torch.Tensor, # (rows, 1) inputs
+def fit_relus(x:torch.Tensor, # (rows, 1) inputs (a NumPy array is converted to a float32 tensor)
               y:torch.Tensor, # (rows, 1) targets
               n:int, # number of ReLUs
               steps:int=200, # optimisation steps
@@ -83,6 +86,7 @@ def fit_relus(x:torch.Tensor, # (rows, 1) inputs
               seed:int=0, # seed for the starting slopes (a private generator: the global RNG is not touched)
              ) -> dict:
     "Fit `c + sum of n weighted ReLUs` to `(x, y)` by gradient descent (Adam, MSE); the parameters and final MAE"
+    x, y = check_model_input(x, 'x'), check_model_input(y, 'y')  # arrays and lists become float32 tensors
     if x.shape != y.shape or x.ndim != 2 or x.shape[1] != 1:
         raise ValueError(f"x {tuple(x.shape)} and y {tuple(y.shape)}: expected the same (rows, 1) shape")
     n, steps, lr = check_int(n, 'n'), check_int(steps, 'steps'), check_num(lr, 'lr', lo=0, lo_open=True)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .checks import check_int, check_ndim
+from .checks import check_int, check_ndim, check_model_input
 from .training import eval_mode
 
 # %% auto #0
@@ -30,13 +30,13 @@ def digits_arrays(size:int=32, # height and width in pixels (the originals are 8
 
 # %% ../nbs/11b_new_domain.ipynb #04532a99
 def head_inputs(model:nn.Module, # a timm model: it has `forward_features` and `forward_head` (left unchanged)
-                x:torch.Tensor, # images (n, 3, h, w), normalised as the model expects
+                x:torch.Tensor, # images (n, 3, h, w), normalised as the model expects (float64: read as float32)
                 bs:int=256, # images per forward pass
                ) -> torch.Tensor:
     "The pooled features `model`'s classifier receives for each image, (n, n_features), computed in eval mode"
     if not (hasattr(model, 'forward_features') and hasattr(model, 'forward_head')):
         raise ValueError(f"model: expected a timm model (forward_features, forward_head), got {type(model).__name__}")
-    x, bs = check_ndim(torch.as_tensor(x), 'x', 4, '(n, 3, h, w) images'), check_int(bs, 'bs')
+    x, bs = check_ndim(check_model_input(x, 'x', model), 'x', 4, '(n, 3, h, w) images'), check_int(bs, 'bs')
     dev = next(model.parameters()).device
     with eval_mode(model), torch.inference_mode():
         return torch.cat([model.forward_head(model.forward_features(x[i:i+bs].to(dev)), pre_logits=True).float().cpu()
@@ -48,7 +48,8 @@ def bn_head(n_in:int, # number of features the body gives (a timm model's `num_f
            ) -> nn.Sequential:
     "fastai's smallest head: `BatchNorm1d` on the features, then a linear layer without bias, zeroed"
     n_in, n_out = check_int(n_in, 'n_in'), check_int(n_out, 'n_out')
-    head = nn.Sequential(nn.BatchNorm1d(n_in), nn.Linear(n_in, n_out, bias=False))
+    with torch.random.fork_rng(devices=[]):  # nn.Linear's initial draw is zeroed below: the global RNG is left alone
+        head = nn.Sequential(nn.BatchNorm1d(n_in), nn.Linear(n_in, n_out, bias=False))
     nn.init.zeros_(head[1].weight)  # every class equally likely at the start, as `zero_head` does
     return head
 

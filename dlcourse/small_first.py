@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import pandas as pd
-from .checks import as_array, check_same_len
+from .checks import as_array, check_same_len, check_cols
 from .stats import seed_interval
 
 # %% auto #0
@@ -37,6 +37,10 @@ def rank_agreement(runs:pd.DataFrame, # one row per run: columns `model`, `idea`
                    conf:float=0.95, # coverage of the interval
                   ) -> tuple[float, float, float]:
     "Spearman's correlation of the ideas' ranking on model `a` and `b`, one per seed; mean and interval over seeds"
+    cols = ['model', 'idea', 'seed', 'value']
+    as_array(check_cols(runs, cols, 'runs', 'the runs')['value'], "runs['value']")  # numbers
+    na = [c for c in cols if runs[c].isna().any()]
+    if na: raise ValueError(f"runs: expected no missing values, found some in column(s) {na}: drop or fill those rows")
     wide = runs.pivot_table(index=['seed', 'idea'], columns='model', values='value').reset_index()
     if not {a, b} <= set(wide.columns): raise ValueError(f"a, b: expected models in runs, got {a!r} and {b!r}")
     rhos = [spearman(g[a], g[b]) for _, g in wide.groupby('seed')]

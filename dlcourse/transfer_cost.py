@@ -8,7 +8,7 @@ import math
 import numpy as np
 import torch
 import torch.nn as nn
-from .checks import check_int, check_num, check_ndim
+from .checks import check_int, check_num, check_ndim, check_model_input
 from .training import eval_mode
 
 # %% auto #0
@@ -54,12 +54,12 @@ def epochs_to_target(accs, # validation accuracy after each epoch, in order
 
 # %% ../nbs/11a_transfer_cost.ipynb #f7c68ec9
 def stage_features(model:nn.Module, # a model (left unchanged); default stages need timm's EfficientNet layout
-                   x:torch.Tensor, # images (n, 3, h, w), normalised as the model expects
+                   x:torch.Tensor, # images (n, 3, h, w), normalised as the model expects (float64: read as float32)
                    stages:list|None=None, # names of submodules; default: each of `model.blocks`, then 'bn2'
                    bs:int=256, # images per forward pass
                   ) -> dict:
     "{stage name: its output averaged over its pixels (n, channels)}, computed in eval mode in one pass"
-    x, bs = check_ndim(torch.as_tensor(x), 'x', 4, '(n, 3, h, w) images'), check_int(bs, 'bs')
+    x, bs = check_ndim(check_model_input(x, 'x', model), 'x', 4, '(n, 3, h, w) images'), check_int(bs, 'bs')
     if stages is None:
         if not hasattr(model, 'blocks'): raise ValueError("stages: give the module names (the model has no `blocks`)")
         stages = [f'blocks.{i}' for i in range(len(model.blocks))] + (['bn2'] if hasattr(model, 'bn2') else [])

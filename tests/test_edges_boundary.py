@@ -119,3 +119,34 @@ def test_loss_class_instead_of_an_instance(helper):
     name = loss_class.__name__
     with pytest.raises(ValueError, match=f'loss_func: got the class {name}.*{name}\\(\\)'):
         LOSS_CALLS[helper](loss_class)
+
+@SET
+@given(st.integers(0, 1000))
+def test_float64_arrays_in_the_curve_fitters(seed):
+    "Lesson 02's fitters take NumPy float64 as float32 tensors (the stated rule), not torch's or NumPy's TypeError"
+    from dlcourse.neural_net import fit_quadratic, relu_sum, fit_relus
+    rng = np.random.default_rng(seed)
+    x, y = rng.normal(size=(6, 1)), rng.normal(size=(6, 1))
+    x32, y32 = torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+    ms, bs = rng.normal(size=3), rng.normal(size=3)
+    assert torch.allclose(relu_sum(x, ms, bs, ws=ms), relu_sum(x32, *(torch.tensor(v).float() for v in (ms, bs, ms))))
+    assert np.allclose(fit_quadratic(x, y, steps=3)[1], fit_quadratic(x32, y32, steps=3)[1])
+    assert np.isclose(fit_relus(x, y, 2, steps=3)['mae'], fit_relus(x32, y32, 2, steps=3)['mae'])
+
+def feature_calls():
+    "Lesson 11a's and 11b's feature extractors on a tiny timm model (random weights: nothing is downloaded)"
+    import timm
+    from dlcourse.new_domain import head_inputs
+    from dlcourse.transfer_cost import stage_features
+    with torch.random.fork_rng(): torch.manual_seed(0); m = timm.create_model('test_efficientnet', num_classes=2)
+    return dict(head_inputs=lambda x: head_inputs(m, x, bs=4),
+                stage_features=lambda x: stage_features(m, x, bs=4)['bn2'])
+
+@pytest.mark.parametrize('helper', ['head_inputs', 'stage_features'])
+def test_feature_extractors_at_the_boundary(helper):
+    "uint8 and channels-last images refused naming x; float64 from NumPy read as float32 (no torch dtype error)"
+    call = feature_calls()[helper]
+    with pytest.raises(ValueError, match='x: got uint8 values.*images_to_tensor'): call(pixels(4, 32))
+    with pytest.raises(ValueError, match='x: shape .* channels last'): call(torch.from_numpy(pixels(4, 32)).float())
+    x32 = torch.randn(4, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert torch.allclose(call(x32.double().numpy()), call(x32), atol=1e-5)

@@ -302,3 +302,18 @@ def test_inside_refuses_escapes(tmp_path):
     for bad in ('../x', 'sub/x', str(tmp_path/'out'/'x')):
         with pytest.raises(ValueError, match='leaves the folder'): write_atomic(inside(tmp_path/'in', bad), b'x')
     assert list((tmp_path/'out').iterdir()) == []
+
+def test_kaggle_paddy_replaces_a_set_in_one_step(tmp_path, monkeypatch):
+    "kaggle_paddy over a set of other settings: a death between its steps (here: at any os.rename) leaves a whole set"
+    import contextlib
+    from dlcourse.data import kaggle_paddy
+    dest, kw = tmp_path/'kp', dict(scale=0.0005, draw_size=8, progress=False)
+    kaggle_paddy(dest, seed=0, **kw)
+    def killed(*a, **k): raise KeyboardInterrupt('killed between two steps')
+    monkeypatch.setattr(os, 'rename', killed)
+    with contextlib.suppress(KeyboardInterrupt): kaggle_paddy(dest, seed=1, **kw)
+    monkeypatch.undo()
+    meta = json.loads((dest/'dataset.json').read_text())  # the old set or the new one: either way, whole
+    assert meta['files'] and all((dest/f).stat().st_size == n for f, n in meta['files'].items())
+    assert [p.name for p in tmp_path.iterdir()] == ['kp']  # no temporary copy left behind
+    assert kaggle_paddy(dest, seed=1, **kw) == dest and json.loads((dest/'dataset.json').read_text())['seed'] == 1

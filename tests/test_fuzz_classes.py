@@ -364,6 +364,7 @@ RNG_CASES = {
                                                             bs=6, flip=False),
     'distributed.toy_problem': lambda: mod('distributed').toy_problem(8, seed=1, size=4),
     'lr_finder.lr_find': lambda: mod('lr_finder').lr_find(lin(), batches(), F.cross_entropy, num_it=6),
+    'new_domain.bn_head': lambda: mod('new_domain').bn_head(8, 3),  # no seed: its zeroed weights need no draw
 }
 
 @pytest.mark.parametrize('helper', list(RNG_CASES))
@@ -386,3 +387,22 @@ def test_head_probs_restores_every_module_mode():
     modes = [m.training for m in model.modules()]
     head_probs(model, head_batches(), dict(a=2, b=3))
     assert [m.training for m in model.modules()] == modes
+
+# ------------------------------------------------ frames: duplicate/MultiIndex columns and nullable dtypes (10b's runs)
+def small_first_runs():
+    return pd.DataFrame([dict(model=m, idea=i, seed=s, value=v + 0.01*s) for m in ('small', 'large') for s in (0, 1)
+                         for i, v in zip('abc', (0.1, 0.3, 0.2))])
+
+@pytest.mark.parametrize('odd', ['duplicate', 'MultiIndex', 'Int64 seed with NA', 'Float64 value with NA',
+                                 'string values'])
+def test_rank_agreement_frames(odd):
+    "rank_agreement names `runs` (not pandas' 'Grouper not 1-dimensional', nor spearman's 'a, b') for odd frames"
+    from dlcourse.small_first import rank_agreement
+    runs = small_first_runs()
+    if odd == 'duplicate': runs = pd.concat([runs, runs.seed], axis=1)
+    elif odd == 'MultiIndex': runs.columns = pd.MultiIndex.from_tuples([(c, '') for c in runs.columns])
+    elif odd == 'Int64 seed with NA': runs['seed'] = runs.seed.astype('Int64'); runs.loc[0, 'seed'] = pd.NA
+    elif odd == 'Float64 value with NA': runs['value'] = runs.value.astype('Float64'); runs.loc[3, 'value'] = pd.NA
+    else: runs['value'] = runs.value.astype(str)
+    clear_error(lambda: rank_agreement(runs), 'runs')
+    assert rank_agreement(small_first_runs())[0] == 1.  # the plain frame still works

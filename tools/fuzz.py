@@ -404,6 +404,39 @@ BASE = {
     'app.example_images': Base(lambda: (M('app').example_images, dict(path=paddy_dir(), n=2))),
     'cli.write_kaggle': Base(lambda: (M('cli').write_kaggle, dict(name='titanic', to=tmpdir('kaggle')/'t')),
                              kinds=dict(to='dir_out'), cmp=lambda a, b: type(a) is type(b)),
+    # helpers of the later lessons and of the runner, the writers and the shipped weights (issue 19's full run)
+    'cli.lesson_order': Base(lambda: (M('cli').lesson_order, dict(nbs=[ROOT/'nbs'/'00_checks.ipynb',
+                                                                       ROOT/'nbs'/'02_neural_net.ipynb']))),
+    'cli.cpu_cores': Base(f('cli', 'cpu_cores')),
+    'cli.lesson_env': Base(f('cli', 'lesson_env', threads=2, env={})),
+    'data.kaggle_paddy': Base(lambda: (M('data').kaggle_paddy, dict(dest=tmpdir('kp')/'paddy', scale=0.0005,
+                                                                    draw_size=8, progress=False)),
+                              cmp=lambda a, b: names_in(a) == names_in(b)),
+    'device.hub_weights_file': Base(lambda: (M('device').hub_weights_file, dict(arch='tf_efficientnet_lite0',
+                                                                                cache_dir=tmpdir('hub')))),
+    'files.inside': Base(lambda: (M('files').inside, dict(folder=tmpdir('in'), name='a/b.txt')),
+                         cmp=lambda a, b: a.name == b.name),
+    'files.clean_leftovers': Base(lambda: (M('files').clean_leftovers, dict(dest=tmpdir('cl')/'x')),
+                                  only=()),  # `dest` may be a file, missing or full: only dead writers' copies go
+    'files.new_dir': Base(lambda: (M('files').new_dir, dict(dest=tmpdir('nd')/'x')), only=(),
+                          cmp=lambda a, b: a.is_dir() and b.is_dir()),
+    'files.swap_dir': Base(lambda: (lambda d: (M('files').swap_dir, dict(new=M('files').new_dir(d), dest=d)))(
+        tmpdir('sw')/'x'), only=(), cmp=lambda a, b: a.name == b.name),  # `dest`'s old content goes: documented
+    'files.read_files': Base(lambda: (lambda d: (d/'a.txt').write_text('a') and (M('files').read_files, dict(
+        folder=d, names=['a.txt'])))(tmpdir('rf')), kinds=dict(folder='dir_in'), only=()),
+    'new_domain.digits_arrays': Base(f('new_domain', 'digits_arrays', size=8)),
+    'new_domain.head_inputs': Base(lambda: (M('new_domain').head_inputs, dict(model=timm_tiny(), x=imgs(2), bs=2))),
+    'new_domain.bn_head': Base(f('new_domain', 'bn_head', n_in=4, n_out=2)),
+    'new_domain.set_bn_head': Base(lambda: (M('new_domain').set_bn_head, dict(model=timm_tiny(), n_out=3)),
+                                   trains=True),  # changes `model` in place: its name says so
+    'site.signature': Base(lambda: (M('site').signature, dict(obj=M('stats').accuracy))),
+    'small_first.spearman': Base(f('small_first', 'spearman', a=[.1, .4, .3, .2], b=[.2, .5, .1, .3])),
+    'small_first.rank_agreement': Base(lambda: (M('small_first').rank_agreement, dict(runs=small_runs()))),
+    'transfer_cost.train_macs': Base(lambda: (M('transfer_cost').train_macs, dict(model=cnn(), size=8))),
+    'transfer_cost.epochs_to_target': Base(f('transfer_cost', 'epochs_to_target', accs=[.5, .6, .7], target=.65)),
+    'transfer_cost.stage_features': Base(lambda: (M('transfer_cost').stage_features, dict(
+        model=cnn(), x=imgs(2), stages=['0', '3'], bs=2))),
+    'vision.image_cfg': Base(lambda: (M('vision').image_cfg, dict(model=timm_tiny(), size=32, crop_pct=0.9))),
     # tta (paddy_learner trains a fastai learner: skipped)
     'tta.flip_lr': Base(lambda: (M('tta').flip_lr, dict(x=imgs(2)))),
     'tta.flip_ud': Base(lambda: (M('tta').flip_ud, dict(x=imgs(2)))),
@@ -465,6 +498,12 @@ SKIP = {
     'checks.kept_global_state': 'a context manager (tested in 00_checks; the state audit covers its users)',
     'vision.show_top_k': 'draws a figure',
     'vision.paddy_vision_learner': 'trains a fastai learner', 'vision.pretrained_paddy': 'fine-tunes for minutes',
+    'cli.settle_pages': "the runner's page step (tests/test_runner.py kills lessons)",
+    'site.run_page': 'renders a notebook page (tests/test_runner.py)',
+    'device.install_timm_weights': 'pretrained weights (tests/test_pretrained.py)',
+    'files.atomic_dir': 'a context manager (tools/fuzz_edges.py kills it mid-swap)',
+    'files.locked': 'a context manager (tests/test_exercises.py: progress under a lock)',
+    'new_domain.bn_stats_frozen': 'a context manager (tested in 11b_new_domain)',
 }
 
 STATS = ((0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
@@ -481,6 +520,12 @@ def forest():
 def png():
     from PIL import Image
     f = tmpdir('img')/'leaf.png'; Image.fromarray(u8((8, 8, 3))).save(f); return f
+def names_in(d): return sorted(x.name for x in Path(d).rglob('*'))
+def small_runs():
+    "Lesson 10b's runs: two models, three ideas, two seeds"
+    rng = np.random.default_rng(0)
+    return pd.DataFrame([dict(model=m, idea=i, seed=s, value=v + rng.random()*0.1) for m in ('small', 'large')
+                         for s in (0, 1) for i, v in zip('abc', (0.1, 0.5, 0.3))])
 def speed_table():
     return pd.DataFrame(dict(arch=['a', 'b', 'c'], ms=[10., 20., 30.], top1=[70., 75., 74.]))
 def graph_kw():

@@ -279,6 +279,24 @@ while True:
         assert len(list((d/'D').iterdir())) == 50 and len(texts) == 1, 'a folder mixing two versions'
     _kill_loop(code, d, check, n_kills=3, max_delay=0.5)
 
+def kaggle_killed():
+    "`kaggle_paddy` replacing a set of other settings in `D`, killed at random moments: `D` is one whole set"
+    d = _tmp('kaggle-kill')
+    code = '''
+from dlcourse.data import kaggle_paddy
+kw = dict(scale=0.0005, draw_size=8, progress=False)
+kaggle_paddy('D', seed=0, **kw)
+print('ready', flush=True)
+i = 1
+while True: kaggle_paddy('D', seed=i % 2, **kw); i += 1
+'''
+    def check():
+        _no_leftovers(d, 'D')
+        assert (d/'D'/'dataset.json').is_file(), 'the old set is gone and the new one is not there'
+        files = json.loads((d/'D'/'dataset.json').read_text())['files']
+        assert all((d/'D'/f).is_file() and (d/'D'/f).stat().st_size == n for f, n in files.items()), 'half a set'
+    _kill_loop(code, d, check, n_kills=3, max_delay=1.0)
+
 def write_inside_only():
     "`write_atomic(folder=)` refuses a linked sub-folder and '..'; a linked file is replaced, not followed"
     from dlcourse.files import write_atomic
@@ -344,6 +362,7 @@ def cases() -> list:
             ('build_site failing halfway: the old site whole', 'data-loss', site_failed_build),
             ("build_site into a folder of the learner's files: kept", 'data-loss', site_keeps_other_files),
             ('atomic_dir killed at random: one version', 'data-loss', swap_killed),
+            ('kaggle_paddy killed at random while replacing a set: one whole set', 'data-loss', kaggle_killed),
             ('export_model into a link: nothing written outside', 'security', export_through_link),
             ('load_model of a pickle that runs code: no code runs', 'security', load_runs_no_code),
             ('write_kaggle --force over a linked file: not followed', 'security', data_file_link),
