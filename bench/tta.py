@@ -1,6 +1,6 @@
 """Error rate with and without test-time augmentation on the synthetic paddy validation set (issue 5).
 
-Usage: python bench/tta.py [--epochs 15] [--seed 0]
+Usage: python bench/tta.py [--epochs 8] [--seed 0]
 Trains the same model as nbs/09_tta.ipynb (`paddy_learner`) and prints `tta_table`: error, 95% bootstrap interval,
 forward passes and seconds, without TTA and with three TTA variants.
 """
@@ -9,7 +9,7 @@ from dlcourse.tta import paddy_learner, tta_table, DEFAULT_TFMS
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--epochs', type=int, default=15)
+    ap.add_argument('--epochs', type=int, default=8)
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
     t0 = time.time()

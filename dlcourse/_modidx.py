@@ -850,6 +850,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.tta.Shift.__init__': ('tta.html#shift.__init__', 'dlcourse/tta.py'),
                               'dlcourse.tta.Shift.__repr__': ('tta.html#shift.__repr__', 'dlcourse/tta.py'),
                               'dlcourse.tta._activate': ('tta.html#_activate', 'dlcourse/tta.py'),
+                              'dlcourse.tta._all_passes': ('tta.html#_all_passes', 'dlcourse/tta.py'),
+                              'dlcourse.tta._check_tfms': ('tta.html#_check_tfms', 'dlcourse/tta.py'),
                               'dlcourse.tta._head_slices': ('tta.html#_head_slices', 'dlcourse/tta.py'),
                               'dlcourse.tta._plain': ('tta.html#_plain', 'dlcourse/tta.py'),
                               'dlcourse.tta._split_batch': ('tta.html#_split_batch', 'dlcourse/tta.py'),

@@ -93,6 +93,19 @@ def _tta_passes(model, dl, tfms, heads, act):
     if sl is None: raise ValueError("dl: expected at least one batch, got an empty loader")
     return torch.cat(plains), torch.cat(augs, 1), (torch.cat(targs) if targs else None)
 
+def _check_tfms(tfms):
+    "`tfms` as a non-empty sequence of callables, else a `ValueError` saying what TTA needs"
+    if tfms is None or callable(tfms) or len(tfms) == 0:
+        raise ValueError("tfms: expected a non-empty list of transforms (e.g. [flip_lr]); "
+                         "without any, TTA is just the plain prediction")
+    if not all(callable(t) for t in tfms): raise ValueError("tfms: expected callables that take and return a batch")
+    return tfms
+
+def _all_passes(model, dl, tfms, heads, act):
+    "`_tta_passes` over a checked loader, the caller's global RNG kept: (plain, augs (n_tfms, n, n_out), targs)"
+    dl = check_loader(dl, 'dl', x_only_ok=True, reiterable=False)  # a tuple (x, y) is one batch, not a loader
+    with kept_global_state(): return _tta_passes(model, dl, tfms, heads, act)  # a DataLoader draws from torch's RNG
+
 def tta(model:torch.nn.Module, # a classifier returning (n, n_out) outputs
         dl, # batches (x, y) or x alone: a DataLoader, a list, even a generator; any order (each batch is paired)
         tfms:Sequence[Callable]=DEFAULT_TFMS, # deterministic batch transforms; one extra forward pass each
@@ -102,15 +115,10 @@ def tta(model:torch.nn.Module, # a classifier returning (n, n_out) outputs
         act:str|None='softmax', # 'softmax' (per head), 'sigmoid' (multi-label), or None for raw outputs
        ) -> tuple:
     "Test-time augmentation as fastai's `learn.tta`, on probabilities: (preds, targs), from `len(tfms)+1` passes"
-    if tfms is None or callable(tfms) or len(tfms) == 0:
-        raise ValueError("tfms: expected a non-empty list of transforms (e.g. [flip_lr]); "
-                         "without any, TTA is just the plain prediction")
-    if not all(callable(t) for t in tfms): raise ValueError("tfms: expected callables that take and return a batch")
+    tfms = _check_tfms(tfms)
     agg, act = check_one_of(agg, 'agg', ('mean', 'max')), check_one_of(act, 'act', ('softmax', 'sigmoid', None))
     beta = None if beta is None else check_frac(beta, 'beta')
-    dl = check_loader(dl, 'dl', x_only_ok=True, reiterable=False)  # a tuple (x, y) is one batch, not a loader
-    with kept_global_state():  # iterating a DataLoader draws from torch's global RNG: the caller's is kept
-        plain, augs, targs = _tta_passes(model, dl, tfms, heads, act)
+    plain, augs, targs = _all_passes(model, dl, tfms, heads, act)
     if agg == 'max': return torch.maximum(plain, augs.max(0)[0]), targs
     aug = augs.mean(0)
     if beta is None: return (aug, plain), targs
@@ -124,10 +132,11 @@ def tta_table(model:torch.nn.Module, # a trained classifier
               seed:int=0, # seed of the bootstrap
              ) -> pd.DataFrame:
     "Error (95% interval) without TTA and with three TTA variants, each paired against no TTA on the same rows"
-    (aug, plain), targs = tta(model, dl, tfms, beta=None)
+    plain, augs, targs = _all_passes(model, dl, _check_tfms(tfms), None, 'softmax')  # one set of passes for all four
+    aug = augs.mean(0)
     if targs is None: raise ValueError("dl: expected batches (x, y) with targets, to measure an error")
     preds = {'no TTA': plain, 'TTA mean, beta=0.25 (fastai)': torch.lerp(aug, plain, 0.25),
-             'TTA mean, beta=0': aug, 'TTA max': tta(model, dl, tfms, agg='max')[0]}
+             'TTA mean, beta=0': aug, 'TTA max': torch.maximum(plain, augs.max(0)[0])}
     y, rows = targs.numpy(), {}
     for name, p in preds.items():
         acc, lo, hi = bootstrap_ci(y, p.argmax(1).numpy(), n_boot=n_boot, seed=seed)
