@@ -1,5 +1,5 @@
 # The commands of the README. Each sets up .venv on first use (tools/setup-env.sh).
-.PHONY: course test env hooks prepare docs preview bench slow
+.PHONY: course test env hooks prepare docs preview bench slow outputs
 
 course: env  ## run every lesson headless on the embedded data; pages in _lessons/
 	.venv/bin/dlcourse run
@@ -30,3 +30,6 @@ bench: env  ## measure the course (several minutes): writes bench/latest.md, the
 
 slow: env  ## every #| slow cell of every lesson, with and without the kaggle cells: writes bench/slow.md
 	.venv/bin/python tools/slow.py
+
+outputs: env  ## refresh committed outputs: make outputs LESSONS="09 11" (embedded data, one thread, no progress bars)
+	.venv/bin/python tools/slow.py --modes default --save $(LESSONS)

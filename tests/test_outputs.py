@@ -7,6 +7,8 @@ Rules, per output (stream text, text/plain, text/html, text/markdown and traceba
 - a time with three or more decimals before a unit (`3.112s`, `0.283 ms`): round to 0.1 s, or say "about N s";
 - a cell that measures time (`time.time()`, `perf_counter()`, `time_it(`, `%time`) whose result is one bare number
   with four or more decimals (`time.time() - t0` left as the last line), or a clock reading (`1732451234.56`).
+- a progress bar (fastprogress's `<progress>` element, or its text `[8/8 00:03<00:00]`): it carries elapsed times;
+  refresh outputs with progress bars off (`IN_TEST=1`, as nbdev-test sets it).
 Other numbers in a timing cell (accuracies, losses) are not flagged: they repeat from run to run.
 """
 import json, re
@@ -19,6 +21,7 @@ UNIT_TIME = re.compile(r'\b\d+\.\d{3,}\s?(?:s|sec|secs|seconds|ms|µs|us)\b')
 TIMES = re.compile(r'\btime\.(?:time|perf_counter|monotonic)\(|\bperf_counter\(|\btime_it\(|^\s*%%?timeit?\b', re.M)
 LONE_FLOAT = re.compile(r'\s*-?\d+\.\d{4,}\s*')
 CLOCK = re.compile(r'\b1[5-9]\d{8}\.\d{2,}')  # seconds since 1970 (2017 to 2033) read from a clock, not a date
+BAR = re.compile(r'<progress\b[^>]*>|\[\d+/\d+ (?:\d+:)?\d\d:\d\d<(?:\d+:)?\d\d:\d\d')  # fastprogress: html, then text
 TEXT_KEYS = ('text/plain', 'text/html', 'text/markdown')
 
 # Notebooks allowed to fail while their outputs are being re-run, by branch (strict: a notebook that passes already
@@ -43,6 +46,7 @@ def problems(nb_path) -> list[str]:
                 if kind == 'stderr': found += [('warning', m) for m in WARNING.findall(txt)]
                 found += [('unrounded time', m) for m in UNIT_TIME.findall(txt)]
                 found += [('clock reading', m) for m in CLOCK.findall(txt)]
+                found += [('progress bar', m) for m in BAR.findall(txt)]
                 if timed and kind == 'text/plain' and LONE_FLOAT.fullmatch(txt):
                     found.append(('raw timing', txt.strip()))
                 res += [f'cell {i}: {rule}: {m[:120]}' for rule, m in found]
@@ -69,13 +73,15 @@ def test_the_rules_catch_what_they_should(tmp_path):
            cell('warn()', stream('stderr', 'x.py:3: FutureWarning: `torch.jit.script` is deprecated\n')),
            cell('f()', stream('stdout', 'trained in 3.1121s\n')),
            cell('t0 = time.time(); f(); time.time() - t0', result('3.1121087074279785')),
-           cell('print(time.time())', stream('stdout', '1732451234.5678\n'))]
+           cell('print(time.time())', stream('stdout', '1732451234.5678\n')),
+           cell('learn.fit(8)', dict(output_type='display_data', data={'text/html': '<progress value="8" max="8">'})),
+           cell('fit(8)', stream('stdout', '|████████| 100.00% [8/8 00:03<00:00]\n'))]
     good = [cell('print(p)', stream('stdout', 'saved to paddy/train.csv; see https://example.com/home/x\n')),
             cell('warn()', stream('stderr', 'progress 100%\n')),
             cell('f()', stream('stdout', 'trained in 3.1s, accuracy 0.812500\n')),
             cell('t0 = time.time(); f(); round(time.time() - t0, 1)', result('3.1')),
             cell('t0 = time.time(); acc = f(); acc, round(time.time() - t0)', result('(0.8370786309242249, 3)')),
             cell('add_datepart(df)', result('saleElapsed  1577836800.0'))]
-    for cells, n in ((bad, 6), (good, 0)):
+    for cells, n in ((bad, 8), (good, 0)):
         p = tmp_path/'nb.ipynb'; p.write_text(json.dumps(dict(cells=cells)))
         assert len(problems(p)) == n, problems(p)

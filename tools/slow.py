@@ -8,9 +8,14 @@ cells passed), which README.md embeds; exits 1 if any lesson failed in either ru
     python tools/slow.py 07 13           # some lessons only (the table then says so)
     python tools/slow.py --modes slow    # only the run on the embedded data
     python tools/slow.py --save          # and commit-ready outputs: the embedded run's notebooks replace nbs/'s
+    python tools/slow.py 09 --modes default --save   # `make outputs`: a lesson's default cells only, outputs saved
 
 Committed notebook outputs come from the embedded data, slow cells included: `--save` copies each lesson that passed
 the `slow` run back into nbs/ and runs nbdev-clean, so a lesson's stored slow figures are those of the current code.
+`--modes default` runs only the default cells (the slow ones keep their stored outputs) and writes no bench/slow.md:
+that is `make outputs`, the one way to refresh a lesson's committed outputs. Every run here is the one `make course`
+gives a lesson on a machine of up to 4 cores: one PyTorch thread (a training's numbers depend on the thread count), no
+progress bars (`IN_TEST`: their elapsed times would churn), and the embedded data unless the kaggle cells run.
 
 `make slow` runs it; `make bench` runs it too. Each run uses a fresh private cache, so the cold-cache path is the one
 measured, and the network guard, as the test suite does.
@@ -19,7 +24,9 @@ import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = {'slow kaggle': 'real Kaggle files (DLCOURSE_DATA), slow and kaggle cells', 'slow': 'embedded data, slow cells'}
+MODES = {'slow kaggle': 'real Kaggle files (DLCOURSE_DATA), slow and kaggle cells', 'slow': 'embedded data, slow cells',
+         'default': 'embedded data, default cells only'}
+SAVED = ('slow', 'default')  # the modes whose executed notebooks --save copies into nbs/
 
 def flagged_cells(nb:Path, flag:str) -> int:
     "How many code cells of `nb` carry the directive `#| flag`"
@@ -49,12 +56,13 @@ def parse_rows(text:str, stems:set) -> dict:
 
 def run_mode(flags:str, lessons:list, env:dict, jobs:int, out:Path) -> tuple[dict, float, str]:
     "Run the lessons with `flags` in a fresh cache, pages to `out`; ({lesson: (seconds, status)}, wall seconds, log tail)"
-    env = dict(env)
+    env = dict(env, IN_TEST='1', OMP_NUM_THREADS='1')
     if 'kaggle' not in flags:  # the embedded data, and the learner's view of a blank your-turn cell (its outputs may
         env.pop('DLCOURSE_DATA', None); env.pop('DLCOURSE_EXERCISES', None)  # be saved); the kaggle run checks them
     with tempfile.TemporaryDirectory() as tmp:
         env['DLCOURSE_CACHE'] = str(Path(tmp)/'cache')
-        cmd = [str(ROOT/'.venv'/'bin'/'dlcourse'), 'run', *lessons, '--flags', flags, '--out', str(out)]
+        cmd = [str(ROOT/'.venv'/'bin'/'dlcourse'), 'run', *lessons, '--flags', flags.replace('default', ''),
+               '--out', str(out)]
         if jobs > 1 and '-j' in subprocess.run(cmd[:2] + ['--help'], capture_output=True, text=True, env=env).stdout:
             cmd += ['-j', str(jobs)]
         t0 = time.time()
@@ -92,7 +100,7 @@ def report(results:dict, nbs:list, subset:bool) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('lessons', nargs='*', help="lessons to run, by name or part of it; default: all")
-    ap.add_argument('--modes', nargs='+', default=list(MODES), choices=list(MODES), help='which runs')
+    ap.add_argument('--modes', nargs='+', default=['slow kaggle', 'slow'], choices=list(MODES), help='which runs')
     ap.add_argument('-j', '--jobs', type=int, default=os.cpu_count() or 1, help='lessons at a time, if the runner can')
     ap.add_argument('--out', default=str(ROOT/'bench'/'slow.md'))
     ap.add_argument('--save', action='store_true', help="copy the embedded run's executed notebooks into nbs/")
@@ -108,14 +116,15 @@ def main(argv=None) -> int:
         print(f'== dlcourse run --flags "{m}": {len(nbs)} lessons', flush=True)
         results[m] = run_mode(m, a.lessons, env, a.jobs, pages/m.replace(' ', '-'))
         rows = results[m][0]
-        if a.save and m == 'slow': print(f"   outputs saved to nbs/ for {len(save_outputs(rows, pages/'slow'))} lessons")
+        if a.save and m in SAVED: print(f"   outputs saved to nbs/ for {len(save_outputs(rows, pages/m))} lessons")
         bad = [nb.stem for nb in nbs if rows.get(nb.stem, (0, 'missing'))[1] != 'ok']
         print(f'   {len(nbs) - len(bad)} of {len(nbs)} passed in {results[m][1]:.0f} s' + (f'; failed: {bad}' if bad else ''))
         if bad: print(results[m][2])
     shutil.rmtree(pages, ignore_errors=True)
-    text = report(results, nbs, bool(a.lessons))
-    Path(a.out).write_text(text + '\n')
-    print('\n' + text)
+    if set(results) - {'default'}:  # bench/slow.md is about the slow cells
+        text = report(results, nbs, bool(a.lessons))
+        Path(a.out).write_text(text + '\n')
+        print('\n' + text)
     failed = any(rows.get(nb.stem, (0, 'missing'))[1] != 'ok' for rows, _, _ in results.values() for nb in nbs)
     return 1 if failed or not results else 0
 
