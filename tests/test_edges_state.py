@@ -55,7 +55,7 @@ FIRST_USE = {
                                    "paddy_vision_learner(small, arch='resnet18', size=16, bs=4, pretrained=False)",
 }
 
-@pytest.mark.costly(cpu_s=30)
+@pytest.mark.costly(cpu_s=10)  # measured ~9-10 each: fastai's first import is what is tested
 @pytest.mark.parametrize('helper', FIRST_USE)
 def test_first_use_of_fastai_moves_nothing(helper, tmp_path):
     "The issue's example: paddy_learner set pandas options and KMP_* variables on first use"
@@ -71,11 +71,23 @@ CONSTRUCTORS = {'training.simple_cnn', 'transfer.simple_cnn', 'sgd.init_linear',
                 'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything',
                 'lr_finder.train_eval'}  # the lesson's trainer: compare_runs seeds each of its runs
 
-@pytest.mark.costly(cpu_s=120)
+# tools/fuzz.py --state, less its FIRST_USE calls: those three fresh processes (fastai's import, ~9 CPU s each) are
+# the helpers test_first_use_of_fastai_moves_nothing above calls in fresh processes of its own, with its own snapshot.
+FUZZ_STATE = '''
+import importlib.util, shutil, sys
+spec = importlib.util.spec_from_file_location('fuzz', sys.argv[1]); fuzz = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fuzz)
+assert set(fuzz.FIRST_USE) == set(sys.argv[3].split()), sorted(fuzz.FIRST_USE)  # the ones the test covers
+fuzz.FIRST_USE.clear()
+try: fuzz.main(['--state', '--json', sys.argv[2]])
+finally: shutil.rmtree(fuzz.TMP, ignore_errors=True)
+'''
+
+@pytest.mark.costly(cpu_s=12)
 def test_every_helper_leaves_global_state_alone(tmp_path):
     "tools/fuzz.py --state: each cheaply callable helper's base call, with snapshots before and after it"
     out = tmp_path/'state.json'
-    r = subprocess.run([sys.executable, str(ROOT/'tools'/'fuzz.py'), '--state', '--json', str(out)],
+    r = subprocess.run([sys.executable, '-c', FUZZ_STATE, str(ROOT/'tools'/'fuzz.py'), str(out), ' '.join(FIRST_USE)],
                        capture_output=True, text=True, env=fresh_env(), cwd=tmp_path, timeout=1500)
     assert out.exists(), r.stdout[-2000:] + r.stderr[-2000:]
     res = json.loads(out.read_text())
