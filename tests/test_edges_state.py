@@ -1,7 +1,8 @@
 """Issue 19, class 7: no hidden state change. No helper changes the global RNGs (Python's, NumPy's, torch's), pandas'
 options, environment variables, matplotlib's backend or `sys.path`.
 
-The snapshot here is written independently of `dlcourse.checks.global_state` (the code under test). A helper that
+The snapshot here is written independently of `dlcourse.checks.global_state` (the code under test); it holds what
+tools/fuzz.py's does (torch's flags, NumPy's options and the working directory too). A helper that
 imports fastai late is called in a fresh process, where its import is the first one (fastai's import sets pandas
 options and `KMP_*` variables: the known case, `paddy_learner`, failed before the fix). Every other cheaply callable
 helper is audited through tools/fuzz.py's base calls (`--state`), in one process.
@@ -25,11 +26,14 @@ def snap():
         o = opts(pd.options)
     t = sys.modules.get('torch')
     mpl = sys.modules.get('matplotlib')
+    flags = None if t is None else [t.is_grad_enabled(), str(t.get_default_dtype()), t.get_num_threads(),
+                                    t.are_deterministic_algorithms_enabled(), t.backends.cudnn.benchmark]
     return dict(random=repr(random.getstate()), numpy=repr(np.random.get_state()[1].tolist()),
                 torch=None if t is None else t.random.get_rng_state().tolist(), pandas=o, env=dict(os.environ),
-                path=list(sys.path), mpl=None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend'))
+                path=list(sys.path), mpl=None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend'),
+                torch_flags=flags, numpy_opts=repr((np.geterr(), np.get_printoptions())), cwd=os.getcwd())
 def diff(a, b):
-    out = [k for k in ('random', 'numpy', 'path') if a[k] != b[k]]
+    out = [k for k in ('random', 'numpy', 'path', 'torch_flags', 'numpy_opts', 'cwd') if a[k] != b[k]]
     out += ['torch'] if a['torch'] is not None and a['torch'] != b['torch'] else []
     out += ['mpl'] if a['mpl'] is not None and a['mpl'] != b['mpl'] else []
     for part in ('pandas', 'env'):
