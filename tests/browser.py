@@ -146,7 +146,8 @@ class DevTools:
                     exceptions=[(e.get('exception', {}).get('description') or e.get('text', '')) for e in exc],
                     errors=[e['entry']['text'] + ' ' + e['entry'].get('url', '') for e in ev('Log.entryAdded')
                             if e['entry']['level'] == 'error']
-                           + [e['errorText'] for e in ev('Network.loadingFailed')])
+                           + [e['errorText'] + (f" (blocked: {e['blockedReason']})" if e.get('blockedReason') else '')
+                              for e in ev('Network.loadingFailed')])
 
     def screenshot(self, dest: Path) -> Path:
         import base64

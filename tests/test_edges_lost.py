@@ -2,32 +2,23 @@
 version or the new one, never half of one; two writers at once end with one complete, consistent copy; no write
 follows a symbolic link out of its target folder. Covers `export_model`/`load_model`, `write_kaggle` (`dlcourse data
 --to`), the docs site's output folder, and the shared primitives of `dlcourse.files`."""
-import json, os, random, signal, subprocess, sys, textwrap, threading, time
+import functools, json, os, random, signal, subprocess, sys, textwrap, threading, time
 from pathlib import Path
 import pytest
 from conftest import ROOT, fresh_env
+from forkwriter import ForkWriter
 
-def _start(code: str, tmp_path, **env) -> subprocess.Popen:
-    "A Python child running `code` (network-guarded, this tree's dlcourse); it prints 'ready' once it starts writing"
-    return subprocess.Popen([sys.executable, '-c', textwrap.dedent(code)], cwd=tmp_path, env=fresh_env(**env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-def _wait_ready(p: subprocess.Popen, timeout=180):
-    line = p.stdout.readline()
-    if line.strip() != 'ready':
-        p.kill(); raise AssertionError(f'writer did not start: {line!r} {p.stderr.read()[-3000:]}')
-
-def _kill_at_random(code, tmp_path, check, n_kills=6, max_delay=0.6, seed=0, **env):
-    "Start the looping writer `code`, SIGKILL it at random moments, and `check()` what it left after each kill"
+# The writers are processes forked from one that did the imports (and built what they write) once: `ForkWriter`.
+# Each is killed in its own process, as a fresh one would be; only the import cost is not paid again at every kill.
+def _kill_at_random(setup, body, tmp_path, check, n_kills=6, max_delay=0.6, seed=0, **env):
+    "Fork the looping writer `body` (after `setup`), SIGKILL it at random moments, `check()` what it left each time"
     rng = random.Random(seed)
-    for _ in range(n_kills):
-        p = _start(code, tmp_path, **env)
-        try:
-            _wait_ready(p)
+    with ForkWriter(setup, body, tmp_path, fresh_env(**env)) as fw:
+        for _ in range(n_kills):
+            pid = fw.start()
             time.sleep(rng.uniform(0, max_delay))
-        finally:
-            p.send_signal(signal.SIGKILL); p.wait()
-        check()
+            fw.kill(pid)
+            check()
 
 # --- exported models ------------------------------------------------------------------------------------------
 # Two models that cannot be confused: 3 classes and wide layers, or 5 classes and narrow ones. A writer exports
@@ -42,50 +33,58 @@ def model(i):
     return build_model('simple_cnn', n, w), [f'm{i}-c{j}' for j in range(n)], w
 '''
 
-EXPORT_LOOP = MODELS + '''
-import sys
-ms = [model(0), model(1)]
+EXPORT_SETUP = MODELS + '''
+import os
+both = [model(0), model(1)]
+'''
+EXPORT_LOOP = '''
+ms = [both[int(os.environ['ONLY'])]] if 'ONLY' in os.environ else both  # ONLY=i: export model i alone
 print('ready', flush=True)
 i = 0
 while True:
-    m, classes, w = ms[i % 2]
-    export_model(m, sys.argv[1] if len(sys.argv) > 1 else 'out/model', 'simple_cnn', classes, size=32, arch_kwargs=w)
+    m, classes, w = ms[i % len(ms)]
+    export_model(m, 'out/model', 'simple_cnn', classes, size=32, arch_kwargs=w)
     i += 1
 '''
+
+@functools.cache
+def _model(i: int):
+    "Model `i` as the writers build it (built once here)"
+    ns = {}; exec(MODELS, ns)
+    return ns['model'](i)
 
 def _check_model(dest: Path):
     "The folder holds model 0 or model 1, whole: its classes and its weights agree"
     if not dest.exists(): return  # killed before the first export finished: nothing was there before either
     import torch
     from dlcourse.app import load_model
-    ns = {}; exec(MODELS, ns)
     clf = load_model(dest)  # a half-written model.pt or a json of the other model raises here
     i = int(clf.classes[0][1])
-    m, classes, _ = ns['model'](i)
+    m, classes, _ = _model(i)
     assert clf.classes == classes
     sd = clf.model.state_dict()
     assert all(torch.equal(v, sd[k]) for k, v in m.state_dict().items()), 'weights of one model, classes of the other'
 
-@pytest.mark.costly(cpu_s=30)
+@pytest.mark.costly(cpu_s=12)
 def test_export_model_killed_leaves_old_or_new(tmp_path):
     (tmp_path/'out').mkdir()
-    _kill_at_random(EXPORT_LOOP, tmp_path, lambda: _check_model(tmp_path/'out'/'model'), n_kills=6, max_delay=1.5)
+    _kill_at_random(EXPORT_SETUP, EXPORT_LOOP, tmp_path, lambda: _check_model(tmp_path/'out'/'model'), n_kills=6,
+                    max_delay=1.5)
     assert (tmp_path/'out'/'model').exists()
 
-@pytest.mark.costly(cpu_s=20)
+@pytest.mark.costly(cpu_s=8)
 def test_concurrent_exports_and_reads_stay_consistent(tmp_path):
     "Two writers export different models to one folder while this process loads it: every load is one whole model"
     (tmp_path/'out').mkdir()
-    ps = [_start(EXPORT_LOOP.replace('ms = [model(0), model(1)]', f'ms = [model({i})]'), tmp_path) for i in (0, 1)]
-    try:
-        for p in ps: _wait_ready(p)
+    with ForkWriter(EXPORT_SETUP, EXPORT_LOOP, tmp_path, fresh_env()) as fw:
+        pids = [fw.start(ONLY=i) for i in (0, 1)]
         t0, n = time.time(), 0
-        while time.time() - t0 < 6:
+        while n < 50 and time.time() - t0 < 20:  # 50 loads: a few seconds (6 s of writing cost 18 CPU s)
             try: _check_model(tmp_path/'out'/'model'); n += 1
             except FileNotFoundError:
                 if (tmp_path/'out'/'model').exists(): raise
-    finally:
-        for p in ps: p.kill(); p.wait()
+        for pid in pids: fw.kill(pid)
+    print(f'{n} loads in {time.time() - t0:.1f}s')
     assert n > 5
     _check_model(tmp_path/'out'/'model')
 
@@ -137,16 +136,19 @@ PADDY_SMALL = dict(n_per_class=3, size=16, n_test=4)
 def _tree(p: Path) -> dict:
     return {str(f.relative_to(p)): f.read_bytes() for f in sorted(p.rglob('*')) if f.is_file()}
 
-DATA_LOOP = '''
-import os, sys
+DATA_SETUP = '''
 from dlcourse.cli import write_kaggle
+for seed in SEEDS:  # the datasets, generated once into the cache
+    write_kaggle('paddy', to=f'warm{seed}', force=True, paddy_kwargs=dict(n_per_class=3, size=16, n_test=4, seed=seed))
+'''
+DATA_LOOP = '''
+import os
 kw = dict(n_per_class=3, size=16, n_test=4, seed=int(os.environ.get('SEED', '0')))
-write_kaggle('paddy', to='warm', force=True, paddy_kwargs=kw)  # the dataset, generated once into the cache
 print('ready', flush=True)
-while True: write_kaggle('paddy', to=sys.argv[1] if len(sys.argv) > 1 else 'D', force=True, paddy_kwargs=kw)
+while True: write_kaggle('paddy', to='D', force=True, paddy_kwargs=kw)
 '''
 
-@pytest.mark.costly(cpu_s=30)
+@pytest.mark.costly(cpu_s=5)
 def test_data_to_killed_leaves_complete_files(tmp_path, cache_dir):
     "Killed while writing (first time, or with --force over a copy): every file there is whole, none is missing"
     from dlcourse.data import paddy
@@ -165,20 +167,19 @@ def test_data_to_killed_leaves_complete_files(tmp_path, cache_dir):
         names = {k.split('/')[0] for k in got}
         for top in names:  # each of our files and folders is there whole
             assert {k for k in src if k.split('/')[0] == top} == {k for k in got if k.split('/')[0] == top}, top
-    _kill_at_random(DATA_LOOP, tmp_path, check, n_kills=6, max_delay=0.8, DLCOURSE_CACHE=cache_dir, DLCOURSE_DATA='')
+    _kill_at_random('SEEDS = [0]' + DATA_SETUP, DATA_LOOP, tmp_path, check, n_kills=6, max_delay=0.8,
+                    DLCOURSE_CACHE=cache_dir, DLCOURSE_DATA='')
 
 DATA_ONCE = '''
-import os, sys, time
+import os, time
 from pathlib import Path
-from dlcourse.cli import write_kaggle
 kw = dict(n_per_class=3, size=16, n_test=4, seed=int(os.environ['SEED']))
-write_kaggle('paddy', to=f"warm{os.environ['SEED']}", force=True, paddy_kwargs=kw)  # generated once into the cache
 print('ready', flush=True)
 while not Path('go').exists(): time.sleep(0.01)
 write_kaggle('paddy', to='D', force=True, paddy_kwargs=kw)
 '''
 
-@pytest.mark.costly(cpu_s=30)
+@pytest.mark.costly(cpu_s=5)
 def test_data_to_concurrent_writers_end_with_one_copy(tmp_path, cache_dir):
     "Two writers of different data (seeds 0 and 1) start together into one folder: it ends as one of the two, whole"
     from dlcourse.data import paddy
@@ -187,15 +188,16 @@ def test_data_to_concurrent_writers_end_with_one_copy(tmp_path, cache_dir):
         t = _tree(Path(paddy(**PADDY_SMALL, seed=s)))
         srcs.append({k: v for k, v in t.items() if k != 'dataset.json' and not k.startswith('mislabelled')})
     assert srcs[0] != srcs[1]
-    for new_folder in (True, False, False):  # into a new folder, then (--force) over a copy that is there
-        if new_folder: import shutil; shutil.rmtree(tmp_path/'D', ignore_errors=True)
-        (tmp_path/'go').unlink(missing_ok=True)
-        ps = [_start(DATA_ONCE, tmp_path, DLCOURSE_CACHE=cache_dir, DLCOURSE_DATA='', SEED=s) for s in (0, 1)]
-        for p in ps: _wait_ready(p)
-        (tmp_path/'go').touch()
-        for p in ps: assert p.wait(timeout=300) == 0, p.stderr.read()[-3000:]
-        got = _tree(tmp_path/'D')
-        assert got in srcs, 'files of both writers mixed'
+    env = fresh_env(DLCOURSE_CACHE=cache_dir, DLCOURSE_DATA='')
+    with ForkWriter('SEEDS = [0, 1]' + DATA_SETUP, DATA_ONCE, tmp_path, env) as fw:
+        for new_folder in (True, False, False):  # into a new folder, then (--force) over a copy that is there
+            if new_folder: import shutil; shutil.rmtree(tmp_path/'D', ignore_errors=True)
+            (tmp_path/'go').unlink(missing_ok=True)
+            pids = [fw.start(SEED=s) for s in (0, 1)]
+            (tmp_path/'go').touch()
+            assert [fw.wait(pid) for pid in pids] == [0, 0], 'a writer failed: see its stderr'
+            got = _tree(tmp_path/'D')
+            assert got in srcs, 'files of both writers mixed'
 
 # --- the docs site ----------------------------------------------------------------------------------------------
 def _notebooks(folder: Path, version: str, n=4) -> Path:
@@ -233,15 +235,17 @@ def test_site_build_that_fails_leaves_the_old_site(tmp_path, monkeypatch):
     assert _site_versions(dest) == {'VERSION-B'}
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith('.')] == []  # no temporary folder left
 
-SITE_LOOP = '''
+SITE_SETUP = '''
 from dlcourse.site import build_site
 build_site('b/nbs', '_docs', mathjax=False)  # the first build imports nbconvert: the kills come after it
+'''
+SITE_LOOP = '''
 print('ready', flush=True)
 i = 0
 while True: build_site('ab'[i % 2] + '/nbs', '_docs', mathjax=False); i += 1
 '''
 
-@pytest.mark.costly(cpu_s=25)
+@pytest.mark.costly(cpu_s=7)
 def test_site_build_killed_leaves_one_version(tmp_path):
     "`dlcourse docs` killed at random moments while it rebuilds the site: every page of one version, none missing"
     _notebooks(tmp_path/'a'/'nbs', 'VERSION-A', n=8); _notebooks(tmp_path/'b'/'nbs', 'VERSION-B', n=8)
@@ -252,7 +256,7 @@ def test_site_build_killed_leaves_one_version(tmp_path):
         assert len(_site_versions(tmp_path/'_docs')) == 1, 'pages of two versions'
         assert sorted(p.name for p in (tmp_path/'_docs').glob('*.html')) == \
             sorted([f'{i:02d}_page.html' for i in range(1, 8)] + ['api.html', 'index.html'])
-    _kill_at_random(SITE_LOOP, tmp_path, check, n_kills=4, max_delay=3)
+    _kill_at_random(SITE_SETUP, SITE_LOOP, tmp_path, check, n_kills=4, max_delay=3)
 
 def test_site_refuses_a_folder_of_other_files(tmp_path):
     "The site replaces its output folder whole: a folder that is not a site (e.g. the project itself) is refused"
@@ -264,8 +268,6 @@ def test_site_refuses_a_folder_of_other_files(tmp_path):
 
 # --- the shared primitives --------------------------------------------------------------------------------------
 SWAP_LOOP = '''
-import sys
-from dlcourse.files import atomic_dir
 print('ready', flush=True)
 i = 0
 while True:
@@ -274,7 +276,7 @@ while True:
     i += 1
 '''
 
-@pytest.mark.costly(cpu_s=10)
+@pytest.mark.costly(cpu_s=2)
 def test_atomic_dir_killed_leaves_one_version(tmp_path):
     def check():
         from dlcourse.files import clean_leftovers
@@ -284,7 +286,7 @@ def test_atomic_dir_killed_leaves_one_version(tmp_path):
         texts = {f.read_text() for f in d.iterdir()}
         assert len(list(d.iterdir())) == 50 and len(texts) == 1 and len(next(iter(texts))) >= 2000, texts
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith('.D.')] == []
-    _kill_at_random(SWAP_LOOP, tmp_path, check, n_kills=5, max_delay=0.5)
+    _kill_at_random('from dlcourse.files import atomic_dir', SWAP_LOOP, tmp_path, check, n_kills=5, max_delay=0.5)
 
 def test_two_step_swap_fallback(tmp_path, monkeypatch):
     "Where the system has no one-step exchange, the swap still ends whole, and a kill between its renames is undone"

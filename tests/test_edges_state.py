@@ -1,7 +1,8 @@
 """Issue 19, class 7: no hidden state change. No helper changes the global RNGs (Python's, NumPy's, torch's), pandas'
 options, environment variables, matplotlib's backend or `sys.path`.
 
-The snapshot here is written independently of `dlcourse.checks.global_state` (the code under test). A helper that
+The snapshot here is written independently of `dlcourse.checks.global_state` (the code under test); it holds what
+tools/fuzz.py's does (torch's flags, NumPy's options and the working directory too). A helper that
 imports fastai late is called in a fresh process, where its import is the first one (fastai's import sets pandas
 options and `KMP_*` variables: the known case, `paddy_learner`, failed before the fix). Every other cheaply callable
 helper is audited through tools/fuzz.py's base calls (`--state`), in one process.
@@ -25,11 +26,14 @@ def snap():
         o = opts(pd.options)
     t = sys.modules.get('torch')
     mpl = sys.modules.get('matplotlib')
+    flags = None if t is None else [t.is_grad_enabled(), str(t.get_default_dtype()), t.get_num_threads(),
+                                    t.are_deterministic_algorithms_enabled(), t.backends.cudnn.benchmark]
     return dict(random=repr(random.getstate()), numpy=repr(np.random.get_state()[1].tolist()),
                 torch=None if t is None else t.random.get_rng_state().tolist(), pandas=o, env=dict(os.environ),
-                path=list(sys.path), mpl=None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend'))
+                path=list(sys.path), mpl=None if mpl is None else dict.__getitem__(mpl.rcParams, 'backend'),
+                torch_flags=flags, numpy_opts=repr((np.geterr(), np.get_printoptions())), cwd=os.getcwd())
 def diff(a, b):
-    out = [k for k in ('random', 'numpy', 'path') if a[k] != b[k]]
+    out = [k for k in ('random', 'numpy', 'path', 'torch_flags', 'numpy_opts', 'cwd') if a[k] != b[k]]
     out += ['torch'] if a['torch'] is not None and a['torch'] != b['torch'] else []
     out += ['mpl'] if a['mpl'] is not None and a['mpl'] != b['mpl'] else []
     for part in ('pandas', 'env'):
@@ -55,7 +59,7 @@ FIRST_USE = {
                                    "paddy_vision_learner(small, arch='resnet18', size=16, bs=4, pretrained=False)",
 }
 
-@pytest.mark.costly(cpu_s=30)
+@pytest.mark.costly(cpu_s=10)  # measured ~9-10 each: fastai's first import is what is tested
 @pytest.mark.parametrize('helper', FIRST_USE)
 def test_first_use_of_fastai_moves_nothing(helper, tmp_path):
     "The issue's example: paddy_learner set pandas options and KMP_* variables on first use"
@@ -71,11 +75,23 @@ CONSTRUCTORS = {'training.simple_cnn', 'transfer.simple_cnn', 'sgd.init_linear',
                 'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything',
                 'lr_finder.train_eval'}  # the lesson's trainer: compare_runs seeds each of its runs
 
-@pytest.mark.costly(cpu_s=120)
+# tools/fuzz.py --state, less its FIRST_USE calls: those three fresh processes (fastai's import, ~9 CPU s each) are
+# the helpers test_first_use_of_fastai_moves_nothing above calls in fresh processes of its own, with its own snapshot.
+FUZZ_STATE = '''
+import importlib.util, shutil, sys
+spec = importlib.util.spec_from_file_location('fuzz', sys.argv[1]); fuzz = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fuzz)
+assert set(fuzz.FIRST_USE) == set(sys.argv[3].split()), sorted(fuzz.FIRST_USE)  # the ones the test covers
+fuzz.FIRST_USE.clear()
+try: fuzz.main(['--state', '--json', sys.argv[2]])
+finally: shutil.rmtree(fuzz.TMP, ignore_errors=True)
+'''
+
+@pytest.mark.costly(cpu_s=12)
 def test_every_helper_leaves_global_state_alone(tmp_path):
     "tools/fuzz.py --state: each cheaply callable helper's base call, with snapshots before and after it"
     out = tmp_path/'state.json'
-    r = subprocess.run([sys.executable, str(ROOT/'tools'/'fuzz.py'), '--state', '--json', str(out)],
+    r = subprocess.run([sys.executable, '-c', FUZZ_STATE, str(ROOT/'tools'/'fuzz.py'), str(out), ' '.join(FIRST_USE)],
                        capture_output=True, text=True, env=fresh_env(), cwd=tmp_path, timeout=1500)
     assert out.exists(), r.stdout[-2000:] + r.stderr[-2000:]
     res = json.loads(out.read_text())

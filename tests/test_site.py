@@ -6,7 +6,8 @@ source; the nav and the top bar; no directive left in the text; every file a tag
 the network); every link and anchor resolves. Two builds, with different hash seeds, are byte-identical.
 
 In Chromium (one process, one tab, driven through the DevTools protocol: `browser.DevTools`), every site page and
-every run page, at 1280 px and again at 400 px (the window is resized, the page is not reloaded):
+every run page, at 1280 px and again at 400 px (the window is resized, the page is not reloaded; a page whose HTML
+holds no TeX is opened with its MathJax script blocked, and then must show no TeX: MathJax is most of Chromium's work):
 - the page does not scroll sideways, and every code block (`pre`: code, outputs, markdown code) fits or scrolls
   inside its own box: none is cut off by a box that hides what overflows;
 - it requests nothing but its own files (no network), none fails to load, and no script throws;
@@ -33,14 +34,17 @@ def _start_build(dest: Path, seed: int) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=fresh_env(PYTHONHASHSEED=seed))
 
-_RUN_PAGES = '''import sys; from pathlib import Path; from dlcourse.cli import notebook_html
+_AGAIN_AND_RUN_PAGES = '''import sys; from pathlib import Path; from dlcourse.cli import main, notebook_html
+assert main(['docs', '--out', sys.argv[3]]) == 0  # what the `dlcourse` command runs
 for nb in sorted(Path(sys.argv[1]).glob('*.ipynb')):
     if not nb.name.startswith(('_', '.')): notebook_html(nb, Path(sys.argv[2])/(nb.stem + '.html'))'''
 
-def _start_run_pages(dest: Path) -> subprocess.Popen:
-    "The page `dlcourse run` writes for each notebook, from the committed (executed) notebooks, into `dest`"
-    return subprocess.Popen([sys.executable, '-c', _RUN_PAGES, str(ROOT/'nbs'), str(dest)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=fresh_env())
+def _start_again_and_run_pages(again: Path, dest: Path, seed: int) -> subprocess.Popen:
+    """`dlcourse docs` again into `again` (hash seed `seed`), then the page `dlcourse run` writes for each notebook,
+    from the committed (executed) notebooks, into `dest`: one process (its imports paid once: ~5 CPU s less)"""
+    return subprocess.Popen([sys.executable, '-c', _AGAIN_AND_RUN_PAGES, str(ROOT/'nbs'), str(dest), str(again)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=fresh_env(PYTHONHASHSEED=seed))
 
 def _wait(p: subprocess.Popen, what: str):
     out, _ = p.communicate(timeout=600)
@@ -168,12 +172,27 @@ _MENU = r'''(() => { const nav = document.querySelector('nav.site-nav'), hidden 
   document.querySelector('label.site-menu-btn').click();
   return [hidden, shown, w <= document.documentElement.clientWidth]; })()'''
 
-def check_page(b, folder: Path, name: str) -> list:
-    "Open one page in DevTools session `b`, check it at each of `WIDTHS`; the problems found, as sentences"
+_TEXT = r'''(() => { const m = document.querySelector('main').cloneNode(true);
+  m.querySelectorAll('pre, code, script').forEach(e => e.remove()); return m.textContent; })()'''
+
+def has_tex(page: str) -> bool:
+    "Does the HTML of a page hold TeX that MathJax would typeset (outside code, which MathJax leaves alone)?"
+    return bool(TEX.search(_text(re.sub(r'<(pre|code)\b.*?</\1>', '', page, flags=re.S | re.I))))
+
+# MathJax costs ~0.25 CPU s a page in Chromium, even on a page without a formula (16 of the 120 pages have one). On a
+# page whose HTML holds no TeX, the MathJax script is blocked, and the live page is checked to hold no TeX indeed.
+NO_MATHJAX = '*/mathjax/MathJax.js*'
+
+def check_page(b, folder: Path, name: str, math: bool = True) -> list:
+    """Open one page in DevTools session `b`, check it at each of `WIDTHS`; the problems found, as sentences.
+    `math=False`: a page without TeX, opened with its MathJax script blocked"""
     b.resize(WIDTHS[0], 900)
+    blocked = not math
+    b.send('Network.setBlockedURLs', session=True, urls=[NO_MATHJAX] if blocked else [])
     rep, bad = b.open((folder/name).as_uri()), []
-    math = b.eval(_MATH)
+    math = dict(jax=0, scripts=0, errors=0, text=b.eval(_TEXT)) if blocked else b.eval(_MATH)
     rep = b.report()  # what loaded while MathJax worked, too
+    if blocked: rep['errors'] = [e for e in rep['errors'] if not e.endswith('(blocked: inspector)')]  # MathJax, by us
     for u in rep['requests']:
         if not (u.startswith('data:') or u.startswith(folder.as_uri() + '/')): bad.append(f'requested {u[:100]}')
     bad += [f'script error: {e[:300]}' for e in rep['exceptions']] + [f'console: {e[:300]}' for e in rep['errors']]
@@ -195,7 +214,8 @@ def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
     bad, t0 = [], time.time()
     with browser.DevTools() as b:
         for folder, group in ((site, names), (run, runs)):
-            for name in group: bad += check_page(b, folder, name)
+            for name in group: bad += check_page(b, folder, name, has_tex((folder/name).read_text()))
+        assert all(has_tex((site/n).read_text()) for n in MATH_PAGES)  # so MathJax runs, and is checked, there
         b.resize(1280, 900); b.open((site/'index.html').as_uri())
         for w in WIDTHS:
             b.resize(w, 900)
@@ -223,12 +243,12 @@ def check_identical(a: Path, b: Path):
     assert not diff, f'two builds differ in {diff[:10]}'
 
 # One test, so that pytest-xdist's two workers don't each build the site.
-@pytest.mark.costly(cpu_s=60)  # measured: 57 s user + 5 s sys (two builds ~30, run pages ~10, Chromium ~15)
+@pytest.mark.costly(cpu_s=55)  # measured: 50 s user + 4 s sys (two builds + run pages ~40 in 2 processes, Chromium)
 def test_site_offline(tmp_path):
     t0 = time.time()
     site, again, run = tmp_path/'_docs', tmp_path/'_docs2', tmp_path/'run'
-    jobs = [(_start_build(site, 0), 'dlcourse docs'), (_start_build(again, 1), 'dlcourse docs (again)'),
-            (_start_run_pages(run), 'the run pages')]
+    jobs = [(_start_build(site, 0), 'dlcourse docs'),
+            (_start_again_and_run_pages(again, run, 1), 'dlcourse docs (again), then the run pages')]
     for p, what in jobs: _wait(p, what)
     print(f'two builds and the run pages in {time.time() - t0:.0f}s')
     check_identical(site, again)
