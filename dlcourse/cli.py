@@ -204,7 +204,7 @@ def _launcher_main(preload:list):
         try: importlib.import_module(m)
         except ImportError: pass  # the lesson that needs it will say so
     def say(**kw): os.write(1, (json.dumps(kw) + '\n').encode())
-    kids, buf = set(), b''
+    kids, buf = {}, b''  # {pid: request id}
     while True:
         if select.select([0], [], [], 0.05)[0]:
             data = os.read(0, 1 << 16)
@@ -212,61 +212,72 @@ def _launcher_main(preload:list):
             buf += data
         while b'\n' in buf:
             line, buf = buf.split(b'\n', 1)
+            req = json.loads(line)
             pid = os.fork()
             if pid == 0:
-                rc = _lesson_child(json.loads(line))
+                rc = _lesson_child(req)
                 sys.stdout.flush(); sys.stderr.flush(); atexit._run_exitfuncs(); os._exit(rc & 0xff)
-            kids.add(pid); say(pid=pid)
+            kids[pid] = req['id']; say(id=req['id'], pid=pid)
         for pid in list(kids):
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done: kids.discard(pid); say(exit=pid, rc=os.waitstatus_to_exitcode(status))
+            if done: say(id=kids.pop(pid), rc=os.waitstatus_to_exitcode(status))
     for pid in kids: os.kill(pid, signal.SIGKILL); os.waitpid(pid, 0)
 
 class _Lesson:
     "A lesson's process, forked by a `_Launcher`: what the runner uses of `subprocess.Popen`"
-    def __init__(self, launcher, pid): self.launcher, self.pid = launcher, pid
+    def __init__(self, launcher, rid): self.launcher, self.rid = launcher, rid
     @property
-    def returncode(self): return self.launcher.exits.get(self.pid)
+    def returncode(self): return self.launcher.exits.get(self.rid)
     def poll(self): self.launcher.read(0); return self.returncode
     def kill(self):
-        try: os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError: pass
-    def wait(self):
-        while self.returncode is None: self.launcher.read(0.1)
+        "SIGKILL the lesson's process (once the launcher has said which it is)"
+        t0 = time.time()
+        while self.rid not in self.launcher.pids and self.returncode is None and time.time() - t0 < 30:
+            self.launcher.read(0.1)
+        try: os.kill(self.launcher.pids[self.rid], signal.SIGKILL)
+        except (KeyError, ProcessLookupError): pass
+    def wait(self, timeout=60):
+        t0 = time.time()
+        while self.returncode is None and time.time() - t0 < timeout: self.launcher.read(0.1)
         return self.returncode
 
 class _Launcher:
     "A process that imports what the lessons need once (`lesson_preload`) and forks a fresh process per lesson"
     def __init__(self, preload, env):
+        self.err = tempfile.TemporaryFile()  # its own errors, if any: not mixed into the runner's output
         self.p = subprocess.Popen([sys.executable, '-c', _LAUNCHER, *preload], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, env=env)
-        self.buf, self.exits, self.pids = b'', {}, []
-    def read(self, timeout:float) -> list[dict]:
-        "The launcher's messages that arrive within `timeout` seconds (exits are recorded)"
+                                  stdout=subprocess.PIPE, stderr=self.err, env=env)
+        self.buf, self.exits, self.pids, self.logs, self.n = b'', {}, {}, {}, 0  # n: lessons asked for
+    def read(self, timeout:float):
+        "Take in the launcher's messages that arrive within `timeout` seconds: lesson pids, then their exit codes"
         import select
         fd = self.p.stdout.fileno()
         if select.select([fd], [], [], timeout)[0]:
             data = os.read(fd, 1 << 16)
-            if not data: self._gone(); return []
+            if not data: return self._gone()
             self.buf += data
-        msgs = []
         while b'\n' in self.buf:
-            line, self.buf = self.buf.split(b'\n', 1); msgs.append(json.loads(line))
-            if 'exit' in msgs[-1]: self.exits[msgs[-1]['exit']] = msgs[-1]['rc']
-        return msgs
+            line, self.buf = self.buf.split(b'\n', 1); m = json.loads(line)
+            if 'pid' in m: self.pids[m['id']] = m['pid']
+            else: self.exits[m['id']] = m['rc']
     def _gone(self):
-        "The launcher died: the lessons it started are stopped and count as failed"
-        for pid in set(self.pids) - set(self.exits):
-            _Lesson(self, pid).kill(); self.exits[pid] = 1
+        "The launcher ended: the lessons it started are stopped and count as failed"
+        self.err.seek(0)
+        why = f'the lesson launcher ended (exit {self.p.wait()}):\n' + self.err.read().decode()[-2000:]
+        for rid in set(range(1, self.n + 1)) - set(self.exits):
+            self.exits[rid] = 1
+            with open(self.logs[rid], 'a') as f: f.write(why)  # shown with the lesson's failure
+            try: os.kill(self.pids[rid], signal.SIGKILL)
+            except (KeyError, ProcessLookupError): pass
     def start(self, argv:list, log:str) -> _Lesson:
-        "Fork a lesson process that runs `main(argv)` with its output in file `log`"
-        self.p.stdin.write((json.dumps(dict(argv=argv, log=log)) + '\n').encode()); self.p.stdin.flush()
-        while not (pid := next((m['pid'] for m in self.read(1) if 'pid' in m), None)):
-            if self.p.poll() is not None: raise RuntimeError(f'the lesson launcher ended (exit {self.p.returncode})')
-        self.pids.append(pid)
-        return _Lesson(self, pid)
+        "Ask for a lesson process that runs `main(argv)` with its output in file `log`"
+        if self.p.poll() is not None: raise RuntimeError(f'the lesson launcher ended (exit {self.p.returncode})')
+        self.n = rid = self.n + 1; self.logs[rid] = log
+        self.p.stdin.write((json.dumps(dict(id=rid, argv=argv, log=log)) + '\n').encode()); self.p.stdin.flush()
+        return _Lesson(self, rid)
     def close(self):
-        self.p.stdin.close(); self.p.wait()
+        self.p.stdin.close(); self.p.wait(); self.err.close()
+
 
 # %% ../nbs/90_cli.ipynb #5e1c0a71
 def _start(launcher, nb:Path, tmp:Path, skip, cell_timeout) -> tuple:
@@ -559,6 +570,7 @@ def main(argv=None):
     return dict(run=_run, data=_data, weights=_weights, docs=_docs, app=_app, progress=_progress)[a.cmd](a)
 
 def _console():
-    "Entry point of the `dlcourse` console script: bad input prints its message, not a traceback"
+    "Entry point of the `dlcourse` console script: bad input prints its message, Ctrl-C exits 130, no traceback"
     try: sys.exit(main())
     except (ValueError, OSError) as e: sys.exit(f"dlcourse: error: {e}")
+    except KeyboardInterrupt: sys.exit(130)  # Ctrl-C before or after the lessons ran: no traceback
