@@ -4,7 +4,7 @@
 
 # %% ../nbs/90_cli.ipynb #b0cd91ed
 from __future__ import annotations
-import os, sys, re, json, time, shutil, signal, hashlib, argparse, subprocess, tempfile, tomllib
+import os, sys, re, json, time, shutil, signal, hashlib, argparse, subprocess, tempfile, threading, tomllib
 from pathlib import Path
 from . import data
 from .checks import check_one_of, check_dir, check_int
@@ -320,6 +320,17 @@ def _status(rc:int) -> str:
     if rc == 0: return 'ok'
     return f'killed ({signal.Signals(-rc).name})' if rc < 0 else 'FAILED'
 
+class _CtrlC:
+    """Ctrl-C noted, not raised, while the runner keeps its books: a KeyboardInterrupt raised at any moment could fall
+    between reading a lesson's pid and keeping it. The runner checks `pressed` where stopping is safe. (Only in the main
+    thread, where Python handles signals; elsewhere Ctrl-C stays a KeyboardInterrupt.)"""
+    def __init__(self):
+        self.pressed, self.old = False, None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, lambda *_: setattr(self, 'pressed', True))
+    def restore(self):
+        if self.old is not None: signal.signal(signal.SIGINT, self.old)
+
 def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
                 out_dir, # folder for the executed notebooks and HTML pages
                 skip=(), # flags whose cells are skipped
@@ -340,19 +351,21 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
         if status != 'ok': log(text.strip()[-3000:])
         log(f'[{i+1}/{n}] {nbs[i].stem}: {status} in {time.time() - t0:.1f}s')
         rows[i] = dict(lesson=nbs[i].stem, seconds=round(time.time() - t0, 1), status=status, html=html)
-    launcher = _Launcher(lesson_preload(nbs, skip), env)  # the imports, once for all the lessons
+    launcher, stop = _Launcher(lesson_preload(nbs, skip), env), _CtrlC()  # the imports, once for all the lessons
     try:
         while todo or running:
+            if stop.pressed: raise KeyboardInterrupt
             for i in [i for i in todo if after[i] <= rows.keys()][:max(0, jobs - len(running))]:
                 log(f'[{i+1}/{n}] {nbs[i].stem} ...')
                 todo.remove(i); running[i] = _start(launcher, nbs[i], tmp(i), skip, cell_timeout)
-            for i in [i for i, r in running.items() if r[0].poll() is not None]:
-                finish(i, _status(running[i][0].returncode))
+            done = [i for i, r in running.items() if r[0].poll() is not None]
+            if stop.pressed: raise KeyboardInterrupt  # the lessons a Ctrl-C ended count as interrupted, not failed
+            for i in done: finish(i, _status(running[i][0].returncode))
             if running: time.sleep(0.1)
     except KeyboardInterrupt:  # Ctrl-C: stop the lessons still running; the rows so far, theirs marked
         for i in list(running):
             running[i][0].kill(); running[i][0].wait(); finish(i, 'interrupted')
-    finally: launcher.close()
+    finally: launcher.close(); stop.restore()
     return [rows[i] for i in sorted(rows)]
 
 def results_table(rows:list[dict]) -> str:
