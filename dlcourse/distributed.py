@@ -75,6 +75,7 @@ try:
     mod, fn = target.split(':')
     res = getattr(importlib.import_module(mod), fn)(rank, world, **kwargs)
     torch.save(res, os.path.join(out, f'rank{rank}.pt'))
+    dist.barrier()  # no rank tears the group down while another still uses it (once: rank 0 aborted in its teardown)
 finally: dist.destroy_process_group()
 '''
 
