@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_distributed.ipynb #26dccd4b
 from __future__ import annotations
-import contextlib, importlib, json, os, subprocess, sys, tempfile
+import contextlib, importlib, json, os, subprocess, sys, tempfile, warnings
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -74,7 +74,8 @@ dist.init_process_group('gloo', rank=rank, world_size=world)
 try:
     mod, fn = target.split(':')
     res = getattr(importlib.import_module(mod), fn)(rank, world, **kwargs)
-    torch.save(res, os.path.join(out, f'rank{rank}.pt'))
+    torch.save(res, os.path.join(out, f'.rank{rank}.pt'))
+    os.replace(os.path.join(out, f'.rank{rank}.pt'), os.path.join(out, f'rank{rank}.pt'))  # whole, or not there
     dist.barrier()  # no rank tears the group down while another still uses it (once: rank 0 aborted in its teardown)
 finally: dist.destroy_process_group()
 '''
@@ -100,6 +101,9 @@ def ddp_launch(target:str, # the training function as 'module:function'; called 
                '--no-python', sys.executable, '-c', _WORKER, target, out, json.dumps(kwargs)]
         env = dict(os.environ, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-        if r.returncode != 0:
+        done = all((Path(out)/f'rank{i}.pt').exists() for i in range(nproc))
+        if r.returncode != 0 and not done:
             raise RuntimeError(f"torchrun failed ({r.returncode}):\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}")
+        if r.returncode != 0:  # every rank saved its whole result, then one crashed tearing the group down (gloo)
+            warnings.warn(f"torchrun exited with {r.returncode} after every rank saved its result: results kept")
         return [torch.load(Path(out)/f'rank{i}.pt', weights_only=True) for i in range(nproc)]
