@@ -2,7 +2,7 @@
 version or the new one, never half of one; two writers at once end with one complete, consistent copy; no write
 follows a symbolic link out of its target folder. Covers `export_model`/`load_model`, `write_kaggle` (`dlcourse data
 --to`), the docs site's output folder, and the shared primitives of `dlcourse.files`."""
-import functools, json, os, random, signal, subprocess, sys, textwrap, threading, time
+import functools, importlib.util, json, os, random, signal, subprocess, sys, textwrap, threading, time
 from pathlib import Path
 import pytest
 from conftest import ROOT, fresh_env
@@ -23,15 +23,13 @@ def _kill_at_random(setup, body, tmp_path, check, n_kills=6, max_delay=0.6, seed
 # --- exported models ------------------------------------------------------------------------------------------
 # Two models that cannot be confused: 3 classes and wide layers, or 5 classes and narrow ones. A writer exports
 # them in turn to the same folder, forever; the state dicts are big enough (a few MB) that a kill often lands in a write.
-MODELS = '''
-import torch
-from dlcourse.app import build_model, export_model
-def model(i):
-    torch.manual_seed(i)
-    w = dict(widths=(64, 128, 256, 256)) if i == 0 else dict(widths=(16, 32, 64, 128))
-    n = 3 if i == 0 else 5
-    return build_model('simple_cnn', n, w), [f'm{i}-c{j}' for j in range(n)], w
-'''
+def _tool(name: str):
+    "tools/<name>.py as a module (the tools folder is not a package)"
+    spec = importlib.util.spec_from_file_location(name, ROOT/'tools'/f'{name}.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod
+
+MODELS = _tool('fuzz_edges').MODELS  # the same two models the fuzzer's export probes use: one definition of them
 
 EXPORT_SETUP = MODELS + '''
 import os
