@@ -94,7 +94,8 @@ def scripts(env) -> list[str]:
 def learner_env(cache) -> dict:
     "A learner's shell: embedded data, no thread settings, `cache` as the dataset cache; offline and network-guarded"
     env = {k: v for k, v in os.environ.items()
-           if k not in ('OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'DLCOURSE_DATA', 'DLCOURSE_EXERCISES', 'DLCOURSE_FLAGS')}
+           if k not in ('OMP_NUM_THREADS', 'OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'DLCOURSE_OMP', 'DLCOURSE_DATA',
+                        'DLCOURSE_EXERCISES', 'DLCOURSE_FLAGS')}
     guard = str(ROOT/'tests'/'netguard')
     env.update(DLCOURSE_CACHE=str(cache), HF_HUB_OFFLINE='1',
                PYTHONPATH=os.pathsep.join([guard, str(ROOT)] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else [])))
@@ -138,16 +139,23 @@ def lesson_busy_times(cache, lesson='11_transfer') -> list[tuple]:
     # PyTorch's defaults: torch imported before dlcourse, which then leaves OpenMP's wait policy alone
     torch_first = [PY, '-c', 'import torch, sys; from dlcourse.cli import main; sys.exit(main(sys.argv[1:]))', 'exec']
     rows = []
-    for policy, e, cmd in (('runner policy (OMP_WAIT_POLICY=PASSIVE)', lesson_env(cpu_cores(), env), child),
+    # what the lesson's process chose (dlcourse.threads.wait_env), asked the same way at the same moment
+    chosen = [PY, '-c', 'import os, dlcourse; print(os.environ.get("OMP_WAIT_POLICY"), os.environ.get("GOMP_SPINCOUNT"))']
+    for policy, e, cmd in (("dlcourse's choice by load (dlcourse.threads)", lesson_env(cpu_cores(), env), child),
                            ("PyTorch's default threads", env, torch_first)):
         res = {}
         for where in ('quiet', 'busy'):
             procs = busy() if where == 'busy' else []
-            try: wall, cpu, r = timed(cmd + [str(nb), str(out/f'{where}.ipynb'), '--skip', skip], e)
+            try:
+                if cmd is child:
+                    wp, spin = subprocess.run(chosen, capture_output=True, text=True, env=e).stdout.split()[-2:]
+                    how = f"chose OMP_WAIT_POLICY={wp}; " if wp != 'None' else f"chose GOMP_SPINCOUNT={spin}; "
+                else: how = ''
+                wall, cpu, r = timed(cmd + [str(nb), str(out/f'{where}.ipynb'), '--skip', skip], e)
             finally: [p.kill() for p in procs]; [p.wait() for p in procs]
             res[where] = wall
             rows.append((f'lesson {lesson}, {where}, {policy}', f'{wall:.1f}', 's',
-                         f"{'ok' if r.returncode == 0 else 'FAILED'}; {cpu:.0f} s of CPU; {load()} after"))
+                         f"{'ok' if r.returncode == 0 else 'FAILED'}; {how}{cpu:.0f} s of CPU; {load()} after"))
         rows.append((f'lesson {lesson}, busy / quiet, {policy}', f"{res['busy'] / res['quiet']:.2f}", 'x',
                      'beside two `yes > /dev/null`; goal <= 2.5'))
     shutil.rmtree(out, ignore_errors=True)

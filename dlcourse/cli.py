@@ -8,11 +8,12 @@ import os, sys, re, json, time, shutil, signal, hashlib, argparse, subprocess, t
 from pathlib import Path
 from . import data
 from .checks import check_one_of, check_dir, check_int
+from .threads import cpu_cores, set_wait_env
 
 # %% auto #0
 __all__ = ['SHARED_MODELS', 'PRELOAD', 'KAGGLE_NAMES', 'PRESETS', 'cell_directives', 'skip_cell', 'project_root',
            'nbdev_settings', 'skip_flags', 'execute_notebook', 'notebook_html', 'lesson_notebooks', 'lesson_order',
-           'cpu_cores', 'lesson_env', 'lesson_preload', 'settle_pages', 'run_lessons', 'results_table', 'data_report',
+           'lesson_env', 'lesson_preload', 'settle_pages', 'run_lessons', 'results_table', 'data_report',
            'write_kaggle', 'main']
 
 # %% ../nbs/90_cli.ipynb #40bde94e
@@ -136,19 +137,14 @@ def lesson_order(nbs, # notebooks, in the order they are listed
         res.append({first.setdefault(k, i) for k in sorted(uses)} - {i})
     return res
 
-def cpu_cores() -> int:
-    "The CPU cores this process may use"
-    try: return len(os.sched_getaffinity(0))
-    except AttributeError: return os.cpu_count() or 1
-
 def lesson_env(threads:int|None, # PyTorch (OpenMP) threads per lesson; None: PyTorch's default
                env:dict|None=None, # the environment to start from; default: this process's
               ) -> dict:
-    "A lesson process's environment: `threads` OpenMP threads that sleep, not spin, while waiting; user's settings win"
+    "A lesson process's environment: `threads` OpenMP threads that wait as `wait_env` chooses; user's settings win"
     env = dict(os.environ if env is None else env)
     if threads is not None: env.setdefault('OMP_NUM_THREADS', str(check_int(threads, 'threads')))
-    env.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # spinning threads collapse a busy machine (issue 21: 12x slower)
-    return env
+    return set_wait_env(env)  # spinning threads collapse a busy machine; sleeping ones slow a quiet one (issue 21)
+
 
 # %% ../nbs/90_cli.ipynb #a7c0e5b1
 PRELOAD = ('torch', 'torchvision', 'timm', 'sklearn', 'pandas', 'numpy')  # heavy imports that change no global state
@@ -559,7 +555,7 @@ def _weights(a, force:bool|None=None) -> int:
     return 0
 
 def _lab(a) -> int:
-    "`dlcourse lab`: JupyterLab, with `lesson_env`'s thread policy for every kernel it starts"
+    "`dlcourse lab`: JupyterLab, with `lesson_env`'s thread settings for every kernel it starts"
     exe = shutil.which('jupyter-lab', path=str(Path(sys.executable).parent)) or shutil.which('jupyter-lab')
     if exe is None: raise FileNotFoundError("jupyter-lab: not found; install it (pip install jupyterlab)")
     return subprocess.call([exe, *a.args], env=lesson_env(None))

@@ -1,6 +1,7 @@
 """The course runner's edges (issue 19 class 3, issue 21): no stale success page, Ctrl-C, lessons at once, their order
 and the thread policy of each lesson's process."""
 import json, os, shutil, signal, subprocess, sys, time
+from contextlib import contextmanager
 from pathlib import Path
 import nbformat, pytest
 from nbformat.v4 import new_notebook, new_code_cell
@@ -87,29 +88,48 @@ def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
            mk(tmp_path/'nbs', 'n3', 'x = 1')]
     assert [r['status'] for r in run_lessons(nbs, tmp_path/'out', log=quiet, jobs=3)] == ['ok', 'ok', 'ok']
 
-def test_lesson_process_threads_sleep_while_waiting(tmp_path, monkeypatch):
-    "Each lesson's process: OMP_WAIT_POLICY=PASSIVE and its share of the cores as threads, unless the user set them"
-    monkeypatch.delenv('OMP_WAIT_POLICY', raising=False); monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
-    nb = mk(tmp_path/'nbs', 'env', 'import os; print(os.environ.get("OMP_WAIT_POLICY"), '
-                                   'os.environ.get("OMP_NUM_THREADS"))')
-    run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
-    text = ''.join(json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text'])
+WAIT_VARS = ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OMP_NUM_THREADS', 'DLCOURSE_OMP')
+
+@contextmanager
+def busy_cores():
+    "One program that never waits per core this process may use, for the block's duration"
+    spin = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(len(os.sched_getaffinity(0)))]
+    try: time.sleep(0.5); yield
+    finally: [p.kill() for p in spin]; [p.wait() for p in spin]
+
+def _printed(nb_out) -> list[str]:
+    return ''.join(json.loads(nb_out.read_text())['cells'][0]['outputs'][0]['text']).split()
+
+def test_lesson_process_threads_sleep_on_a_busy_machine(tmp_path, monkeypatch):
+    """A lesson started on a busy machine: its share of the cores as threads, which sleep while they wait
+    (OMP_WAIT_POLICY=PASSIVE, no spin count); a lesson with one thread gets no wait setting; the user's settings win"""
+    for k in WAIT_VARS: monkeypatch.delenv(k, raising=False)
+    nb = mk(tmp_path/'nbs', 'env', 'import os; print(*[os.environ.get(k) for k in '
+                                   '("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")])')
     cores = len(os.sched_getaffinity(0))
-    assert text.split() == ['PASSIVE', str(max(1, cores // 2))]
+    with busy_cores(): run_lessons([nb], tmp_path/'out', log=quiet, jobs=1)
+    assert _printed(tmp_path/'out'/'env.ipynb') == (['PASSIVE', 'None', str(cores)] if cores > 1 else
+                                                    ['None', 'None', '1'])
+    run_lessons([nb], tmp_path/'out', log=quiet, jobs=cores)  # one thread each: nothing waits, nothing set
+    assert _printed(tmp_path/'out'/'env.ipynb') == ['None', 'None', '1']
     monkeypatch.setenv('OMP_WAIT_POLICY', 'ACTIVE')
-    run_lessons([nb], tmp_path/'out', log=quiet, jobs=2)
-    out = json.loads((tmp_path/'out'/'env.ipynb').read_text())['cells'][0]['outputs'][0]['text']
-    assert ''.join(out).startswith('ACTIVE')
+    with busy_cores(): run_lessons([nb], tmp_path/'out', log=quiet, jobs=1)
+    assert _printed(tmp_path/'out'/'env.ipynb')[:2] == ['ACTIVE', 'None']
 
 @pytest.mark.parametrize('code, expect', [
-    ('import dlcourse', 'PASSIVE'),  # set before torch loads
-    ('import torch, dlcourse', 'None'),  # too late to matter: left alone
-    ('import os; os.environ["OMP_WAIT_POLICY"] = "ACTIVE"; import dlcourse', 'ACTIVE')])  # the user's wins
-def test_import_dlcourse_sets_the_wait_policy_only_before_torch(code, expect):
-    env = fresh_env(); env.pop('OMP_WAIT_POLICY', None)
-    r = subprocess.run([sys.executable, '-c', f'{code}; import os; print(os.environ.get("OMP_WAIT_POLICY"))'],
-                       capture_output=True, text=True, env=env)
-    assert r.stdout.split()[-1:] == [expect], r.stderr
+    ('import dlcourse', ['PASSIVE', 'None']),  # chosen before torch loads: the machine is busy
+    ('import torch, dlcourse', ['None', 'None']),  # too late to matter: left alone
+    ('import os; os.environ["GOMP_SPINCOUNT"] = "5"; import dlcourse', ['None', '5']),  # the user's wins
+    ('import os; os.environ.update(DLCOURSE_OMP="1", GOMP_SPINCOUNT="10000"); import dlcourse',
+     ['PASSIVE', 'None'])])  # dlcourse's own earlier choice (a parent's): chosen again
+def test_import_dlcourse_chooses_the_wait_only_before_torch(code, expect):
+    env = fresh_env(OMP_NUM_THREADS=str(max(2, len(os.sched_getaffinity(0)))))
+    for k in WAIT_VARS[:2] + WAIT_VARS[3:]: env.pop(k, None)
+    with busy_cores():
+        r = subprocess.run([sys.executable, '-c', f'{code}; import os; '
+                            'print(os.environ.get("OMP_WAIT_POLICY"), os.environ.get("GOMP_SPINCOUNT"))'],
+                           capture_output=True, text=True, env=env)
+    assert r.stdout.split()[-2:] == expect, r.stderr
 
 def two_at_once(code:str, tmp_path) -> list[str]:
     "Run `code` in two processes started together on one empty cache; both must succeed: their outputs"

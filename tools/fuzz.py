@@ -407,8 +407,12 @@ BASE = {
     # helpers of the later lessons and of the runner, the writers and the shipped weights (issue 19's full run)
     'cli.lesson_order': Base(lambda: (M('cli').lesson_order, dict(nbs=[ROOT/'nbs'/'00_checks.ipynb',
                                                                        ROOT/'nbs'/'02_neural_net.ipynb']))),
-    'cli.cpu_cores': Base(f('cli', 'cpu_cores')),
-    'cli.lesson_env': Base(f('cli', 'lesson_env', threads=2, env={})),
+    'threads.cpu_cores': Base(f('threads', 'cpu_cores')),
+    'threads.others_running': Base(f('threads', 'others_running', n=2, dt=0.0), cmp=lambda a, b: type(a) is type(b)),
+    'threads.wait_env': Base(f('threads', 'wait_env', threads=2, env={}, others=0.0, cores=2)),
+    'threads.env_threads': Base(f('threads', 'env_threads', env={'OMP_NUM_THREADS': '2'})),
+    'cli.lesson_env': Base(f('cli', 'lesson_env', threads=2, env={}),  # its wait settings follow the load of the moment
+                           cmp=lambda a, b: a.get('OMP_NUM_THREADS') == b.get('OMP_NUM_THREADS')),
     'data.kaggle_paddy': Base(lambda: (M('data').kaggle_paddy, dict(dest=tmpdir('kp')/'paddy', scale=0.0005,
                                                                     draw_size=8, progress=False)),
                               cmp=lambda a, b: names_in(a) == names_in(b)),
@@ -470,6 +474,7 @@ SKIP = {
     'exercises.LessonExercises': 'a list of exercises',
     'exercises.all_exercises': 'imports every bank (tests/test_exercises.py)',
     'exercises.record': 'writes the progress file (tests/test_exercises.py kills it mid-write)',
+    'threads.set_wait_env': 'changes the environment it is given, as its name says (`wait_env`, which it applies, is fuzzed)',
     'accumulation.step_peak_memory': 'starts a child process per measurement',
     'accumulation.memory_table': 'starts a child process per measurement',
     'cli.execute_notebook': 'executes a notebook', 'cli.notebook_html': 'renders a notebook',
