@@ -142,7 +142,7 @@ def test_progress_survives_a_kill_mid_write(tmp_path):
         p = subprocess.Popen([sys.executable, '-c', WRITER], env=fresh_env(DLCOURSE_CACHE=tmp_path),
                              stdout=subprocess.PIPE, text=True)
         assert p.stdout.readline().strip() == 'ready'
-        time.sleep(0.3 + 0.17 * attempt)
+        time.sleep(0.1 + 0.07 * attempt)  # a record takes ~1 ms: a hundred or more writes before the kill
         p.send_signal(signal.SIGKILL); p.wait()
         raw = (tmp_path/'progress.json').read_text()
         d = json.loads(raw)  # whole: a killed writer leaves the previous complete file
