@@ -71,7 +71,7 @@ def check_page_in_browser(server, tmp_path):
     browser.keep_screenshot(p, 'app.png')
 
 # One test on one server, so that pytest-xdist's two workers don't each start an app.
-@pytest.mark.costly(cpu_s=20)  # with its server (the module's fixtures)
+@pytest.mark.costly(cpu_s=10)  # with its server (the module's fixtures): measured 8.6-9.8
 def test_app_serves(server, model_dir, tmp_path):
     from gradio_client import Client
     client = Client(server, verbose=False)

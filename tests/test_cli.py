@@ -6,7 +6,7 @@ from nbformat.v4 import new_notebook, new_code_cell
 from dlcourse.cli import main
 from conftest import ROOT, fresh_env
 
-@pytest.mark.costly(cpu_s=15)
+@pytest.mark.costly(cpu_s=7)
 def test_run_a_lesson_and_a_failing_one(tmp_path):
     "As a learner types it: each lesson gets its executed notebook and page; a failing one is reported, exit code 1"
     nbs, out = tmp_path/'nbs', tmp_path/'site'

@@ -71,7 +71,7 @@ def test_export_model_killed_leaves_old_or_new(tmp_path):
                     max_delay=0.3)
     assert (tmp_path/'out'/'model').exists()
 
-@pytest.mark.costly(cpu_s=8)
+@pytest.mark.costly(cpu_s=3)  # measured 2.4-3.0 (5 s of wall)
 def test_concurrent_exports_and_reads_stay_consistent(tmp_path):
     "Two writers export different models to one folder while this process loads it: every load is one whole model"
     (tmp_path/'out').mkdir()

@@ -45,7 +45,7 @@ def test_class3_killed_lesson_leaves_no_page(tmp_path):
     row, out = run_twice(tmp_path, 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)')
     assert row['status'] == 'killed (SIGKILL)' and pages(out) == []
 
-@pytest.mark.costly(cpu_s=8)
+@pytest.mark.costly(cpu_s=3)
 def test_class3_ctrl_c_prints_the_table_and_exits_130(tmp_path):
     "Ctrl-C while a lesson runs: the table so far, exit code 130, and that lesson's old success page gone"
     nbs, out, started = tmp_path/'nbs', tmp_path/'out', tmp_path/'started'
