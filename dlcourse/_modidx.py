@@ -101,6 +101,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.cli._console': ('cli.html#_console', 'dlcourse/cli.py'),
                               'dlcourse.cli._data': ('cli.html#_data', 'dlcourse/cli.py'),
                               'dlcourse.cli._docs': ('cli.html#_docs', 'dlcourse/cli.py'),
+                              'dlcourse.cli._flagged': ('cli.html#_flagged', 'dlcourse/cli.py'),
                               'dlcourse.cli._imported': ('cli.html#_imported', 'dlcourse/cli.py'),
                               'dlcourse.cli._kaggle_dest': ('cli.html#_kaggle_dest', 'dlcourse/cli.py'),
                               'dlcourse.cli._kaggle_items': ('cli.html#_kaggle_items', 'dlcourse/cli.py'),

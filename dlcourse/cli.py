@@ -56,17 +56,24 @@ def nbdev_settings(root:Path) -> dict:
     "The [tool.nbdev] table of `root`'s pyproject.toml"
     return tomllib.loads((Path(root)/'pyproject.toml').read_text())['tool']['nbdev']
 
+def _flagged(nbs, flag:str) -> bool:
+    "True if a code cell of one of the notebooks `nbs` carries the directive `flag`"
+    return any(flag in cell_directives(''.join(c['source'])) for nb in nbs
+               for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code')
+
 def skip_flags(flags=(), # flags to run anyway, e.g. ('slow',)
                root=None, # project folder; default: found from the current folder
+               nbs=None, # notebooks to run: the GPU is looked for (torch's import, ~2 s) only if one has a cuda cell
               ) -> set:
     "The test flags whose cells are skipped: the project's `tst_flags`, minus `flags`, minus what this machine can run"
-    skip = set(nbdev_settings(root or project_root()).get('tst_flags', 'notest').split())
+    skip = set(nbdev_settings(root or project_root()).get('tst_flags', 'notest').split()) - set(flags)
     if os.environ.get('DLCOURSE_DATA'): skip.discard('kaggle')
-    try:
-        import torch
-        if torch.cuda.is_available(): skip.discard('cuda')
-    except ImportError: pass
-    return skip - set(flags)
+    if 'cuda' in skip and (nbs is None or _flagged(nbs, 'cuda')):
+        try:
+            import torch
+            if torch.cuda.is_available(): skip.discard('cuda')
+        except ImportError: pass
+    return skip
 
 # %% ../nbs/90_cli.ipynb #5fa923cf
 def execute_notebook(src, # the notebook to run
@@ -500,7 +507,7 @@ def _run(a) -> int:
         os.environ['DLCOURSE_DEVICE'] = str(default_device(a.device))
     nbs_dir = _nbs_dir(a)
     nbs = lesson_notebooks(nbs_dir, a.lessons)
-    skip = skip_flags(a.flags.split(), project_root(nbs_dir))
+    skip = skip_flags(a.flags.split(), project_root(nbs_dir), nbs)
     jobs = min(check_int(a.jobs, 'jobs') if a.jobs is not None else min(cpu_cores(), 4), len(nbs))
     print(f"Running {len(nbs)} notebook(s) from {nbs_dir}, {jobs} at a time, skipping cells flagged {sorted(skip)}; "
           f"pages go to {Path(a.out).resolve()}")

@@ -1,5 +1,6 @@
-"""Shared pytest set-up: the network guard (in every test, and in every Python process a test starts)."""
-import os, sys
+"""Shared pytest set-up: the network guard (in every test, and in every Python process a test starts), and helpers
+for the servers tests start."""
+import os, socket, sys, time, urllib.request
 from pathlib import Path
 import pytest
 
@@ -14,6 +15,24 @@ def fresh_env(**extra) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE='1', PYTHONPATH=os.pathsep.join([str(GUARD), str(ROOT)]))
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+def free_port() -> int:
+    "A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)"
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+def wait_for_page(p, url: str, timeout: float = 120):
+    "Return once `url` answers (HTTP 200); fail if the server process `p` (stdout piped) ends first, or after `timeout` s"
+    t0 = time.time()
+    while True:
+        if p.poll() is not None: pytest.fail(f'the server exited early:\n{p.stdout.read()[-3000:]}')
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200: return
+        except OSError: pass
+        if time.time() - t0 > timeout: pytest.fail(f'{url} did not answer within {timeout} s')
+        time.sleep(0.1)
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'costly(cpu_s): a slow test and its rough cost in CPU seconds; started first')

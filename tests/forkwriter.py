@@ -1,8 +1,12 @@
 """Writers to kill, without paying their imports at every kill: one child process runs a set-up once (imports, models
 to write), then forks a writer process on request. Each writer is a process of its own, started from the set-up's
 state, that writes until it is killed (SIGKILL, by the test) or ends. The set-up costs once; each kill then costs only
-the writing itself (a fresh `import torch` alone is ~2.5 CPU s)."""
+the writing itself (a fresh `import torch` alone is ~2.5 CPU s).
+
+`run_together` does the same for processes that must start at the same moment (two processes asking for one model):
+the set-up's imports once, then `n` processes forked from it, released together."""
 import os, signal, subprocess, sys, textwrap
+from pathlib import Path
 
 SERVER = '''
 import os, sys
@@ -78,3 +82,44 @@ class ForkWriter:
 
     def __enter__(self): return self
     def __exit__(self, *a): self.close()
+
+TOGETHER = '''
+import os, sys, traceback
+setup, body, out, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+exec(compile(setup, 'setup', 'exec'))  # imports: paid once, shared by the n processes
+go_r, go_w = os.pipe()
+pids = []
+for i in range(n):
+    sys.stdout.flush(); sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # one of the n processes: its output to a file of its own; it waits for the others to be forked
+        os.close(go_w)
+        fd = os.open(f'{out}{i}', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1); os.dup2(fd, 2)
+        os.read(go_r, 1)
+        try: exec(compile(body, 'body', 'exec'), dict(globals())); code = 0
+        except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
+        except BaseException: traceback.print_exc(); code = 1
+        sys.stdout.flush(); sys.stderr.flush(); os._exit(code)
+    pids.append(pid)
+os.write(go_w, b'g' * n)  # all n start at once
+print('exits', *(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids), flush=True)
+'''
+
+def run_together(setup: str, body: str, n: int, cwd, env: dict, timeout: float = 600) -> list[tuple[int, str]]:
+    """Run `body` in `n` processes that start at the same moment, forked from one that ran `setup` (its imports) once:
+    [(exit code, output)] per process. Each is a process of its own, as if started apart, less the imports' cost."""
+    out = Path(cwd)/'.together-'
+    p = subprocess.Popen([sys.executable, '-c', TOGETHER, textwrap.dedent(setup), textwrap.dedent(body), str(out),
+                          str(n)], cwd=cwd, env=dict(env, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try: stdout, stderr = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)  # the set-up process and the n it forked: a group of their own
+        p.communicate()
+        raise AssertionError(f'{n} processes still running after {timeout} s') from None
+    exits = stdout.split()[-n - 1:]
+    assert exits[:1] == ['exits'], f'the set-up failed (exit code {p.returncode}): {stdout[-2000:]}{stderr[-3000:]}'
+    outs = [Path(f'{out}{i}').read_text() for i in range(n)]
+    for i in range(n): Path(f'{out}{i}').unlink()
+    return list(zip(map(int, exits[1:]), outs))

@@ -1,15 +1,10 @@
 """`dlcourse app`: the classifier served by Gradio on 127.0.0.1, asked through `gradio_client` as another program would,
 with bad uploads (not an image, empty, huge), and shown in headless Chromium with the network cut."""
-import socket, subprocess, sys, time, urllib.request
+import subprocess, sys
 from pathlib import Path
 import pytest
-from conftest import ROOT, fresh_env
+from conftest import ROOT, fresh_env, free_port, wait_for_page
 import browser
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 @pytest.fixture(scope='module')
 def model_dir(tmp_path_factory):
@@ -20,21 +15,14 @@ def model_dir(tmp_path_factory):
 @pytest.fixture(scope='module')
 def server(model_dir, tmp_path_factory):
     "`dlcourse app --model M --port P` in its own process; stopped (and its port freed) at the end"
-    port, tmp = _free_port(), tmp_path_factory.mktemp('gradio')
+    port, tmp = free_port(), tmp_path_factory.mktemp('gradio')
     exe = Path(sys.executable).parent/'dlcourse'
     env = fresh_env(GRADIO_ANALYTICS_ENABLED='False', GRADIO_TEMP_DIR=tmp, OMP_NUM_THREADS=1)
     p = subprocess.Popen([str(exe), 'app', '--model', str(model_dir), '--port', str(port)], cwd=tmp, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url, t0 = f'http://127.0.0.1:{port}/', time.time()
+    url = f'http://127.0.0.1:{port}/'
     try:
-        while True:
-            if p.poll() is not None: pytest.fail(f'dlcourse app exited early:\n{p.stdout.read()[-3000:]}')
-            try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200: break
-            except OSError: pass
-            if time.time() - t0 > 120: pytest.fail('dlcourse app did not answer within 120 s')
-            time.sleep(0.5)
+        wait_for_page(p, url)
         yield url
     finally:
         p.terminate()
@@ -83,7 +71,7 @@ def check_page_in_browser(server, tmp_path):
     browser.keep_screenshot(p, 'app.png')
 
 # One test on one server, so that pytest-xdist's two workers don't each start an app.
-@pytest.mark.costly(cpu_s=20)  # with its server (the module's fixtures)
+@pytest.mark.costly(cpu_s=10)  # with its server (the module's fixtures): measured 8.6-9.8
 def test_app_serves(server, model_dir, tmp_path):
     from gradio_client import Client
     client = Client(server, verbose=False)

@@ -6,7 +6,7 @@ from nbformat.v4 import new_notebook, new_code_cell
 from dlcourse.cli import main
 from conftest import ROOT, fresh_env
 
-@pytest.mark.costly(cpu_s=15)
+@pytest.mark.costly(cpu_s=7)
 def test_run_a_lesson_and_a_failing_one(tmp_path):
     "As a learner types it: each lesson gets its executed notebook and page; a failing one is reported, exit code 1"
     nbs, out = tmp_path/'nbs', tmp_path/'site'
@@ -24,6 +24,14 @@ def test_run_a_lesson_and_a_failing_one(tmp_path):
     for name in ('00b_basics', '01_broken'): assert (out/f'{name}.html').exists() and (out/f'{name}.ipynb').exists()
     assert 'bootstrap' in (out/'00b_basics.html').read_text()
     assert 'broken lesson' in (out/'01_broken.html').read_text()  # the page shows the error
+
+def test_run_asks_torch_only_for_cuda_cells():
+    "Which cells `dlcourse run` skips is known without importing torch (~2 s) when no lesson to run has a cuda cell"
+    nbs = [str(ROOT/'nbs'/'00b_basics.ipynb'), str(ROOT/'nbs'/'00_files.ipynb')]
+    code = (f'import sys; from dlcourse.cli import skip_flags; s = skip_flags(root={str(ROOT)!r}, nbs={nbs!r}); '
+            "print('cuda' in s, 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120, env=fresh_env())
+    assert r.stdout.split() == ['True', 'False'], r.stdout + r.stderr
 
 def test_data_command(monkeypatch, capsys):
     # the suite's own cache (tools/test.sh gives one to nbdev-test and pytest): the lessons have built the data already

@@ -47,18 +47,19 @@ def test_kaggle_tables_have_kaggles_counts_and_ids():
     assert trn.landscape.sum() == 4 and trn.image_id.iloc[0] != '100001.jpg'  # ids shuffled across the classes
     assert _kaggle_tables(1.0, 0)[0].equals(trn) and not _kaggle_tables(1.0, 1)[0].equals(trn)
 
-@pytest.mark.costly(cpu_s=20)
+@pytest.mark.costly(cpu_s=5)
 def test_paddy_preset_kaggle(tmp_path):
-    r = _dlcourse('data', 'paddy', '--kaggle-input', 'input', '--preset', 'kaggle', '--scale', '0.02', cwd=tmp_path,
+    r = _dlcourse('data', 'paddy', '--kaggle-input', 'input', '--preset', 'kaggle', '--scale', '0.005', cwd=tmp_path,
                   DLCOURSE_CACHE=tmp_path/'cache', HF_HUB_CACHE=tmp_path/'hub')
     assert r.returncode == 0, r.stderr
     assert 'weights: tf_efficientnet_lite0' in r.stdout  # what vision_learner(dls, 'tf_efficientnet_lite0') needs
     d = tmp_path/'input'/'paddy-disease-classification'
     trn, sub = pd.read_csv(d/'train.csv'), pd.read_csv(d/'sample_submission.csv')
-    assert trn.label.value_counts()['bacterial_panicle_blight'] == 7 and len(trn) == 209 and len(sub) == 69
+    # Kaggle's counts times 0.005, rounded (at least 1 image each): 337 -> 1.685 -> 2; 10,407 -> 52; 3,469 -> 17
+    assert trn.label.value_counts()['bacterial_panicle_blight'] == 2 and len(trn) == 52 and len(sub) == 17
     assert trn.image_id.str.fullmatch(r'1\d{5}\.jpg').all() and sub.image_id[0] == '200001.jpg'
     sizes = pd.Series([Image.open(d/'train_images'/r.label/r.image_id).size for r in trn.itertuples()])
-    assert sizes.value_counts().to_dict() == {(480, 640): 208, (640, 480): 1}
+    assert sizes.value_counts().to_dict() == {(480, 640): 51, (640, 480): 1}  # Kaggle's 4 landscape: at least 1
     assert sorted(p.name for p in (d/'test_images').iterdir()) == list(sub.image_id)
 
 def test_preset_options_are_checked(tmp_path):

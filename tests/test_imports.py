@@ -35,7 +35,7 @@ def preload_of(module, tmp_path) -> set:
     nb.write_text(json.dumps(dict(cells=[cell], metadata={}, nbformat=4, nbformat_minor=5)))
     return set(lesson_preload([nb]))
 
-@pytest.mark.costly(cpu_s=10)
+@pytest.mark.costly(cpu_s=5)
 def test_fresh_imports(tmp_path):
     "One test, so that one process does all the importing (pytest-xdist would run a shared fixture once per worker)"
     rows = probe()

@@ -33,7 +33,7 @@ def _fresh_lite0_check():
     import sys
     assert 'fastai' not in sys.modules, 'dlcourse.vision imports fastai only inside paddy_vision_learner'
 
-@pytest.mark.costly(cpu_s=11)
+@pytest.mark.costly(cpu_s=5)
 def test_fresh_process_offline_gets_imagenet_lite0(cache_dir):
     t0 = time.time()
     env = fresh_env(DLCOURSE_CACHE=cache_dir, HF_HUB_CACHE=cache_dir/'hub')

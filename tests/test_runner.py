@@ -8,6 +8,7 @@ import nbformat, pytest
 from nbformat.v4 import new_notebook, new_code_cell
 from dlcourse.cli import run_lessons
 from conftest import ROOT, fresh_env
+from forkwriter import run_together
 
 KERNEL = dict(kernelspec=dict(name='python3', display_name='python3', language='python'))
 quiet = lambda s: None
@@ -46,7 +47,7 @@ def test_class3_killed_lesson_leaves_no_page(tmp_path):
     row, out = run_twice(tmp_path, 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)')
     assert row['status'] == 'killed (SIGKILL)' and pages(out) == []
 
-@pytest.mark.costly(cpu_s=8)
+@pytest.mark.costly(cpu_s=3)
 def test_class3_ctrl_c_prints_the_table_and_exits_130(tmp_path):
     "Ctrl-C while a lesson runs: the table so far, exit code 130, and that lesson's old success page gone"
     nbs, out, started = tmp_path/'nbs', tmp_path/'out', tmp_path/'started'
@@ -80,13 +81,17 @@ def test_runner_runs_lessons_at_once(tmp_path):
 
 def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
     "A lesson calling `pretrained_paddy(` starts once the first lesson calling it has finished, even with free slots"
-    built = str(tmp_path/'built')
-    nbs = [mk(tmp_path/'nbs', 'n1', 'import time, pathlib\n'
-                                    f'def pretrained_paddy(): time.sleep(3); pathlib.Path({built!r}).touch()\n'
+    built, n3 = str(tmp_path/'built'), str(tmp_path/'n3')
+    # n1 builds once n3, started with it, has run, and 1 s later: n2, had it been started in a free slot too, would
+    # have found nothing built by then
+    nbs = [mk(tmp_path/'nbs', 'n1', 'import time, pathlib\ndef pretrained_paddy():\n'
+                                    f'    t0 = time.time()\n    while not pathlib.Path({n3!r}).exists() and '
+                                    'time.time() - t0 < 30: time.sleep(0.05)\n'
+                                    f'    time.sleep(1); pathlib.Path({built!r}).touch()\n'
                                     'pretrained_paddy()'),
            mk(tmp_path/'nbs', 'n2', f'import pathlib\ndef pretrained_paddy(): assert pathlib.Path({built!r}).exists()\n'
                                     'pretrained_paddy()'),
-           mk(tmp_path/'nbs', 'n3', 'x = 1')]
+           mk(tmp_path/'nbs', 'n3', f'import pathlib; pathlib.Path({n3!r}).touch()')]
     assert [r['status'] for r in run_lessons(nbs, tmp_path/'out', log=quiet, jobs=3)] == ['ok', 'ok', 'ok']
 
 WAIT_VARS = ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OMP_NUM_THREADS', 'DLCOURSE_OMP')
@@ -132,31 +137,31 @@ def test_import_dlcourse_chooses_the_wait_only_before_torch(code, busy, expect):
                            capture_output=True, text=True, env=env)
     assert r.stdout.split()[-2:] == expect, r.stderr
 
-def two_at_once(code:str, tmp_path) -> list[str]:
-    "Run `code` in two processes started together on one empty cache; both must succeed: their outputs"
+def two_at_once(setup:str, code:str, tmp_path) -> list[str]:
+    """Run `code` in two processes started together on one new cache; both must succeed: their outputs. The two are
+    forked, at the same moment, from one that ran `setup` (`forkwriter.run_together`): its imports are paid once"""
     env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
-    ps = [subprocess.Popen([sys.executable, '-c', code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           env=env) for _ in range(2)]
-    outs = [p.communicate(timeout=600)[0] for p in ps]
-    assert [p.returncode for p in ps] == [0, 0], outs
+    res = run_together(setup, code, 2, tmp_path, env)
+    outs = [out for _, out in res]
+    assert [rc for rc, _ in res] == [0, 0], outs
     return outs
 
-@pytest.mark.costly(cpu_s=15)
+@pytest.mark.costly(cpu_s=6)
 def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
-    "The app's model (issue 21): two processes asking at once with an empty cache: one trains (and says so), one waits"
-    code = ('from dlcourse.app import lesson_model, load_model; m = lesson_model(epochs=1, seed=7)\n'
-            'print("DEST", m, load_model(m).classes[:1])')
-    outs = two_at_once(code, tmp_path)
+    """The app's model (issue 21): two processes asking at once with no model in the cache: one trains (and says so),
+    one waits. The data is drawn once before them (test_synth has two processes drawing it at once)"""
+    code = 'm = lesson_model(epochs=1, seed=7)\nprint("DEST", m, load_model(m).classes[:1])'
+    setup = 'from dlcourse.app import lesson_model, load_model\nfrom dlcourse.synth import synth_paddy\nsynth_paddy()'
+    outs = two_at_once(setup, code, tmp_path)
     assert sum("Training the lesson's model" in o for o in outs) == 1, outs
     dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
     assert len(dests) == 1, outs
 
-@pytest.mark.costly(cpu_s=20)
+@pytest.mark.costly(cpu_s=5)
 def test_pretrained_paddy_is_trained_once_by_two_processes_at_once(tmp_path):
     "The lessons' shared model (issue 21): two processes asking at once with an empty cache: one trains, one loads it"
-    code = ('from dlcourse.vision import pretrained_paddy\n'
-            'm, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
+    code = ('m, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
             'print("CACHED", info["cached"], info["file"])')
-    outs = two_at_once(code, tmp_path)
+    outs = two_at_once('import timm\nfrom dlcourse.vision import pretrained_paddy', code, tmp_path)
     lines = sorted(l.split()[1:] for o in outs for l in o.splitlines() if l.startswith('CACHED'))
     assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], outs
