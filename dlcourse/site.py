@@ -404,7 +404,6 @@ _JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blo
   'use strict';
   var root = document.body.getAttribute('data-root') || '';
   var nav = document.querySelector('nav.site-nav'), cur = nav && nav.querySelector('a.current');
-  if (cur) nav.scrollTop = Math.max(0, cur.offsetTop - nav.clientHeight / 3);
 
   function copied(b, ok) { b.textContent = ok ? 'copied' : 'press Ctrl+C';
     setTimeout(function () { b.textContent = 'copy'; }, 1500); }
@@ -426,6 +425,8 @@ _JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blo
     b.title = 'Copy this code'; b.addEventListener('click', function () { copy(pre.innerText, b); });
     wrap.insertBefore(b, pre);
   });
+  // read once the buttons are in: reading a position lays the page out, and a change after it would mean a second time
+  if (cur) nav.scrollTop = Math.max(0, cur.offsetTop - nav.clientHeight / 3);
 
   var input = document.getElementById('site-search'), out = document.getElementById('site-search-results');
   if (!input || !out) return;
@@ -658,10 +659,10 @@ def _linked_md(nbs_dir:Path) -> list[Path]:
     return [found[k] for k in sorted(found)]
 
 # %% ../nbs/91_site.ipynb #5a1c0e04
-def _copy_linked(dest:Path, roots:list) -> list[Path]:
-    "Copy into `dest` the local files its pages link to but the site lacks (e.g. an image), from `roots`"
-    urls = {unquote(u) for page in dest.glob('*.html')
-            for u in re.findall(r'(?:href|src)="(?![a-z]+:|#|/)([^"#?]+)', page.read_text(encoding='utf-8'))}
+def _copy_linked(dest:Path, roots:list, pages:list|None=None) -> list[Path]:
+    "Copy into `dest` the local files `pages` (HTML; default: those in `dest`) link to and `dest` lacks, from `roots`"
+    if pages is None: pages = [p.read_text(encoding='utf-8') for p in dest.glob('*.html')]
+    urls = {unquote(u) for page in pages for u in re.findall(r'(?:href|src)="(?![a-z]+:|#|/)([^"#?]+)', page)}
     done = []
     for u in sorted(urls):
         src = next((Path(r)/u for r in roots if (Path(r)/u).is_file()), None)
@@ -733,10 +734,11 @@ def _build_site(nbs_dir='nbs', # the folder of notebooks
     for md in _linked_md(nbs_dir):
         pages.append(_md_page(md, nbs_dir.parent)); files.append((f'{md.stem}.html', pages[-1][1]))
     pages.append(api_index(nbs, procs)); files.append(('api.html', 'API index'))
-    ex, docs = _exporter(_write_assets(dest, mathjax)), []
+    ex, docs, bodies = _exporter(_write_assets(dest, mathjax)), [], []
     for i, ((nb, title), (fname, _)) in enumerate(zip(pages, files)):
         site = dict(root='', nav=_nav(files, i), sections=_sections(files, i), pager=_pager(files, i), search=True)
-        docs += _search_docs(fname, title, _render(ex, nb, title, dest/fname, site))
+        bodies.append(_render(ex, nb, title, dest/fname, site))
+        docs += _search_docs(fname, title, bodies[-1])
     _write_search(dest, docs)
     for m in sorted({mod for _, mod, _ in procs if mod}):
         site = dict(root='../', nav=_nav(files, -1, '../'), sections=_sections(files, -1, '../'), pager='', search=True)
@@ -744,7 +746,7 @@ def _build_site(nbs_dir='nbs', # the folder of notebooks
         _render(ex, _src_page(py), f'dlcourse/{py.name}', dest/'src'/f'{m}.py.html', site)
     (dest/'nbs').mkdir(exist_ok=True)
     for p in nbs: shutil.copyfile(p, dest/'nbs'/p.name)  # the notebooks themselves, to download and run
-    _copy_linked(dest, [nbs_dir, nbs_dir.parent])  # the index is also the README: its links start at the root
+    _copy_linked(dest, [nbs_dir, nbs_dir.parent], bodies)  # the index is also the README: its links start at the root
     return [dest/f for f, _ in files]
 
 def _run_pages(folder:Path) -> dict:
@@ -768,8 +770,8 @@ def run_page(src, # an executed notebook
     pages = sorted((_run_pages(dest.parent) | {dest.name: title}).items(), key=lambda o: (o[0] != 'index.html', o[0]))
     cur = [f for f, _ in pages].index(dest.name)
     site = dict(root='', nav=_nav(pages, cur), sections='', pager=_pager(pages, cur), search=False)
-    _render(ex, nb, title, dest, site)
-    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()])  # e.g. its images
+    body = _render(ex, nb, title, dest, site)
+    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()], [body])  # its images
     return dest
 
 # %% ../nbs/91_site.ipynb #35be10ef
