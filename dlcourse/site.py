@@ -4,12 +4,11 @@
 
 # %% ../nbs/91_site.ipynb #6922b21d
 from __future__ import annotations
-import ast, html, inspect, json, re, shutil, importlib
+import ast, functools, html, inspect, json, re, shutil, importlib
 from pathlib import Path
 from urllib.parse import unquote
 import jinja2, nbformat
 from nbconvert import HTMLExporter, TemplateExporter
-from nbconvert.filters import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from fastcore.nbio import read_nb
 from fastcore.docments import DocmentText
@@ -108,8 +107,39 @@ def signature(obj, # a function, class or method
 # %% ../nbs/91_site.ipynb #3af91054
 def _source_line(obj) -> int:
     "The line of the module where `obj` is defined (1 when unknown)"
-    try: return inspect.getsourcelines(inspect.unwrap(obj))[1]
+    try: return inspect.findsource(inspect.unwrap(obj))[1] + 1  # as `getsourcelines`, without tokenizing the body
     except (TypeError, OSError): return 1
+
+@functools.cache
+def _lexer(language:str):
+    "The pygments lexer nbconvert's `Highlight2HTML` uses for `language`, made once"
+    from pygments.lexers import get_lexer_by_name, TextLexer
+    from pygments.util import ClassNotFound
+    if language in ('ipython2', 'ipython3'):
+        from IPython.lib.lexers import IPython3Lexer, IPythonLexer
+        return (IPythonLexer if language == 'ipython2' else IPython3Lexer)()
+    try: return get_lexer_by_name(language)
+    except ClassNotFound: return TextLexer()
+
+@functools.cache
+def _formatter(language:str):
+    "The pygments HTML formatter nbconvert's `Highlight2HTML` uses for `language`, made once"
+    from pygments.formatters import HtmlFormatter
+    return HtmlFormatter(cssclass=html.escape(f' highlight hl-{language}'))
+
+@functools.lru_cache(maxsize=4096)
+def _highlight(source:str, language:str='python', magics:str|None=None) -> str:
+    "Code `source` as HTML, highlighted as `Highlight2HTML` does it; memoised (a build then the run pages: once)"
+    from pygments import highlight
+    return highlight(source or ' ', _lexer(magics or language), _formatter(language))
+
+class _Highlight:
+    "nbconvert's `highlight_code` filter (`Highlight2HTML`) with one lexer and formatter per language, memoised"
+    def __init__(self, language:str|None=None): self.language = language or 'ipython3'
+    def __call__(self, source:str, language:str|None=None, metadata:dict|None=None) -> str:
+        language = language or self.language
+        magics = (metadata or {}).get('magics_language') if language.startswith('ipython') else None
+        return _highlight(source, language, magics)
 
 def api_entry(obj, # the function, class or method to document
               name:str, # its name, e.g. 'lesson_table' or 'Exercise.check'
@@ -119,7 +149,7 @@ def api_entry(obj, # the function, class or method to document
              ) -> str:
     "HTML for one API entry: its signature as `show_doc` writes it, source links, where it is defined, its docstring"
     kind = 'class' if isinstance(obj, type) else 'method' if '.' in name else 'function'
-    sig = Highlight2HTML(pygments_lexer='python')(signature(obj, name))
+    sig = _highlight(signature(obj, name), 'python')
     doc = (inspect.getdoc(obj) or '').strip().split('\n')[0]
     mod = module.split('.')[-1]
     src = (f'<a href="src/{mod}.py.html#L-{_source_line(obj)}">source</a> · '
@@ -215,7 +245,7 @@ _TEMPLATE = r'''{%- extends 'lab/index.html.j2' -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {% block notebook_css %}<link rel="stylesheet" href="{{ resources.site.root }}site.css">{% endblock notebook_css %}
-{%- block html_head_js_mathjax -%}{% if resources.mathjax_url %}
+{%- block html_head_js_mathjax -%}{% if resources.mathjax_url %}<!--site-mathjax-->
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({tex2jax: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']],
                               processEscapes: true, processEnvironments: true},
@@ -227,8 +257,8 @@ MathJax.Hub.Config({tex2jax: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayM
                                                          src: "local('MathJax_Blank')"}}},
                     SVG: {font: 'STIX-Web'}});
 </script>
-<script src="{{ resources.mathjax_url }}"></script>
-{% endif %}{%- endblock html_head_js_mathjax -%}
+<script src="{{ resources.site.root }}{{ resources.mathjax_url }}"></script>
+<!--/site-mathjax-->{% endif %}{%- endblock html_head_js_mathjax -%}
 {%- block body_header -%}
 <body class="jp-Notebook site" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light"
       data-root="{{ resources.site.root }}">
@@ -368,13 +398,12 @@ footer.site-pager { display: flex; justify-content: space-between; gap: 1rem; ma
 '''
 
 # %% ../nbs/91_site.ipynb #5a1c0e02
-_JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blocks get a copy button, search runs on
-// the index embedded in search-index.js (lunr.js), so it works from file:// with no network.
+_JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blocks get a copy button, search
+// runs lunr.js on the documents of search-docs.js (a script, not a fetch), so it works from file:// with no network.
 (function () {
   'use strict';
   var root = document.body.getAttribute('data-root') || '';
   var nav = document.querySelector('nav.site-nav'), cur = nav && nav.querySelector('a.current');
-  if (cur) nav.scrollTop = Math.max(0, cur.offsetTop - nav.clientHeight / 3);
 
   function copied(b, ok) { b.textContent = ok ? 'copied' : 'press Ctrl+C';
     setTimeout(function () { b.textContent = 'copy'; }, 1500); }
@@ -396,20 +425,25 @@ _JS = r'''// dlcourse docs: the sidebar keeps the current page in view, code blo
     b.title = 'Copy this code'; b.addEventListener('click', function () { copy(pre.innerText, b); });
     wrap.insertBefore(b, pre);
   });
+  // read once the buttons are in: reading a position lays the page out, and a change after it would mean a second time
+  if (cur) nav.scrollTop = Math.max(0, cur.offsetTop - nav.clientHeight / 3);
 
   var input = document.getElementById('site-search'), out = document.getElementById('site-search-results');
   if (!input || !out) return;
   var idx = null, hits = [], active = -1, loading = false;
-  function load() {  // the index and lunr.js are loaded on first use: pages open fast; a script tag works on file://
+  function load() {  // lunr.js and the documents are loaded on first use: pages open fast; a script works on file://
     if (loading) return; loading = true;
-    ['lunr.min.js', 'search-index.js'].forEach(function (f) {
+    ['lunr.min.js', 'search-docs.js'].forEach(function (f) {
       var s = document.createElement('script'); s.src = root + f; s.async = false;
       s.onload = function () { if (window.lunr && window.SITE_SEARCH && input.value.trim()) show(); };
       document.body.appendChild(s);
     });
   }
-  function index() {
-    if (!idx && window.lunr && window.SITE_SEARCH) idx = lunr.Index.load(window.SITE_SEARCH.index);
+  function index() {  // built once, at the first search (a fraction of a second for the whole site)
+    if (!idx && window.lunr && window.SITE_SEARCH) idx = lunr(function () {
+      this.ref('i'); this.field('title', {boost: 10}); this.field('body');
+      window.SITE_SEARCH.docs.forEach(function (d, i) { this.add({i: i, title: d[1], body: d[3]}); }, this);
+    });
     return idx;
   }
   function search(q) {
@@ -507,27 +541,39 @@ def _with_toc(page:str) -> str:
 
 def _trusted(html:str) -> str: return html  # our own notebooks: no need to sanitize their HTML
 
+_TEX = re.compile(r'(?<!\\)\$[^$\s][^$]*?(?<!\\)\$|\\\(|\\\[|\\begin\{')  # what MathJax's tex2jax typesets
+_NOT_TEXT = re.compile(r'<(pre|code|script|style|textarea)\b.*?</\1>', re.S | re.I)  # tex2jax skips these
+
+def _has_tex(page:str) -> bool:
+    "Does HTML `page` hold TeX that MathJax would typeset (`$..$`, `$$..$$`, `\\(`, `\\[`, `\\begin{`) outside code?"
+    return bool(_TEX.search(_untag(_NOT_TEXT.sub('', page))))
+
 class _SiteExporter(HTMLExporter):
-    "nbconvert's HTML exporter without its final BeautifulSoup pass (alt texts, tab stops): a third of the build time"
+    """nbconvert's HTML exporter without its final BeautifulSoup pass (alt texts, tab stops): a third of the build time.
+    MathJax's scripts stay only on a page that holds TeX: a page without formulas need not load and run MathJax"""
     def from_notebook_node(self, nb, resources=None, **kw):
         lang = nb.metadata.get('language_info', {}).get('name')
-        self.register_filter('highlight_code', Highlight2HTML(pygments_lexer=lang, parent=self))
+        self.register_filter('highlight_code', _Highlight(lang))
         resources = self._init_resources(resources)
         self.register_filter('filter_data_type', WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
                                                                        parent=self, resources=resources))
         body, res = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        if not _has_tex(body): body = re.sub(r'<!--site-mathjax-->.*?<!--/site-mathjax-->', '', body, 1, re.S)
         return _with_toc(body), res
 
+@functools.cache
 def _exporter(mathjax_url:str) -> HTMLExporter:
-    "Our exporter: JupyterLab's look, our template (no require.js, widgets or mermaid from a CDN), no prompts"
+    "Our exporter (one per process): JupyterLab's look, our template (no require.js, widgets or mermaid from a CDN)"
     return _SiteExporter(template_name='lab', extra_loaders=[jinja2.DictLoader({'site.html.j2': _TEMPLATE})],
                          template_file='site.html.j2', mathjax_url=mathjax_url, exclude_input_prompt=True,
-                         exclude_output_prompt=True, filters={'clean_html': _trusted})
+                         exclude_output_prompt=True, filters={'clean_html': _trusted},
+                         optimistic_validation=True)  # the notebook validated once, not after each preprocessor
 
 # %% ../nbs/91_site.ipynb #9fa0cd17
 _ASSETS = Path(importlib.import_module('dlcourse').__file__).parent/'assets'  # lunr.js, vendored from npm
 _MATHJAX = 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
 
+@functools.cache
 def _css() -> str:
     "site.css: JupyterLab's light theme, its dark theme when the system asks for dark, pygments' dark colours, ours"
     from pygments.formatters import HtmlFormatter
@@ -571,13 +617,10 @@ def _search_docs(fname:str, title:str, page:str) -> list[dict]:
     return docs
 
 def _write_search(dest:Path, docs:list[dict]):
-    "search-index.js: a lunr.js index of `docs` built in Python (PyPI's `lunr`), as a script a file:// page can load"
-    from lunr import lunr
-    docs = [dict(d, ref=str(i)) for i, d in enumerate(docs)]  # short refs: each is repeated in every posting
-    idx = lunr(ref='ref', fields=[dict(field_name='title', boost=10), 'body'], documents=docs)
-    data = dict(index=idx.serialize(), docs=[[d['id'], d['title'], d['page']] for d in docs])
-    (dest/'search-index.js').write_text('window.SITE_SEARCH = ' + json.dumps(data, separators=(',', ':')) + ';\n',
-                                        encoding='utf-8')
+    "search-docs.js: the search documents as compact JSON, in a script a file:// page can load (lunr.js indexes them)"
+    data = dict(docs=[[d['id'], d['title'], d['page'], d['body']] for d in docs])
+    (dest/'search-docs.js').write_text('window.SITE_SEARCH = ' + json.dumps(data, separators=(',', ':')) + ';\n',
+                                       encoding='utf-8')
 
 # %% ../nbs/91_site.ipynb #5a1c0e03
 def _md_page(path:Path, root:Path) -> tuple:
@@ -616,10 +659,10 @@ def _linked_md(nbs_dir:Path) -> list[Path]:
     return [found[k] for k in sorted(found)]
 
 # %% ../nbs/91_site.ipynb #5a1c0e04
-def _copy_linked(dest:Path, roots:list) -> list[Path]:
-    "Copy into `dest` the local files its pages link to but the site lacks (e.g. an image), from `roots`"
-    urls = {unquote(u) for page in dest.glob('*.html')
-            for u in re.findall(r'(?:href|src)="(?![a-z]+:|#|/)([^"#?]+)', page.read_text(encoding='utf-8'))}
+def _copy_linked(dest:Path, roots:list, pages:list|None=None) -> list[Path]:
+    "Copy into `dest` the local files `pages` (HTML; default: those in `dest`) link to and `dest` lacks, from `roots`"
+    if pages is None: pages = [p.read_text(encoding='utf-8') for p in dest.glob('*.html')]
+    urls = {unquote(u) for page in pages for u in re.findall(r'(?:href|src)="(?![a-z]+:|#|/)([^"#?]+)', page)}
     done = []
     for u in sorted(urls):
         src = next((Path(r)/u for r in roots if (Path(r)/u).is_file()), None)
@@ -691,19 +734,19 @@ def _build_site(nbs_dir='nbs', # the folder of notebooks
     for md in _linked_md(nbs_dir):
         pages.append(_md_page(md, nbs_dir.parent)); files.append((f'{md.stem}.html', pages[-1][1]))
     pages.append(api_index(nbs, procs)); files.append(('api.html', 'API index'))
-    ex, docs = _exporter(_write_assets(dest, mathjax)), []
+    ex, docs, bodies = _exporter(_write_assets(dest, mathjax)), [], []
     for i, ((nb, title), (fname, _)) in enumerate(zip(pages, files)):
         site = dict(root='', nav=_nav(files, i), sections=_sections(files, i), pager=_pager(files, i), search=True)
-        docs += _search_docs(fname, title, _render(ex, nb, title, dest/fname, site))
+        bodies.append(_render(ex, nb, title, dest/fname, site))
+        docs += _search_docs(fname, title, bodies[-1])
     _write_search(dest, docs)
-    src_ex = _exporter('')
     for m in sorted({mod for _, mod, _ in procs if mod}):
         site = dict(root='../', nav=_nav(files, -1, '../'), sections=_sections(files, -1, '../'), pager='', search=True)
         py = Path(importlib.import_module(f'dlcourse.{m}').__file__)
-        _render(src_ex, _src_page(py), f'dlcourse/{py.name}', dest/'src'/f'{m}.py.html', site)
+        _render(ex, _src_page(py), f'dlcourse/{py.name}', dest/'src'/f'{m}.py.html', site)
     (dest/'nbs').mkdir(exist_ok=True)
     for p in nbs: shutil.copyfile(p, dest/'nbs'/p.name)  # the notebooks themselves, to download and run
-    _copy_linked(dest, [nbs_dir, nbs_dir.parent])  # the index is also the README: its links start at the root
+    _copy_linked(dest, [nbs_dir, nbs_dir.parent], bodies)  # the index is also the README: its links start at the root
     return [dest/f for f, _ in files]
 
 def _run_pages(folder:Path) -> dict:
@@ -727,8 +770,8 @@ def run_page(src, # an executed notebook
     pages = sorted((_run_pages(dest.parent) | {dest.name: title}).items(), key=lambda o: (o[0] != 'index.html', o[0]))
     cur = [f for f, _ in pages].index(dest.name)
     site = dict(root='', nav=_nav(pages, cur), sections='', pager=_pager(pages, cur), search=False)
-    _render(ex, nb, title, dest, site)
-    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()])  # e.g. its images
+    body = _render(ex, nb, title, dest, site)
+    _copy_linked(dest.parent, roots or [Path(src).parent, Path(src).parent.parent, Path.cwd()], [body])  # its images
     return dest
 
 # %% ../nbs/91_site.ipynb #35be10ef

@@ -5,16 +5,19 @@ As written, every page: one per notebook, the API index, the markdown files the 
 source; the nav and the top bar; no directive left in the text; every file a tag loads is in the site (nothing from
 the network); every link and anchor resolves. Two builds, with different hash seeds, are byte-identical.
 
+A page carries MathJax's script if and only if its HTML holds TeX outside code: a page without formulas does not load
+MathJax.
+
 In Chromium (one process, one tab, driven through the DevTools protocol: `browser.DevTools`), every site page and
-every run page, at 1280 px and again at 400 px (the window is resized, the page is not reloaded; a page whose HTML
-holds no TeX is opened with its MathJax script blocked, and then must show no TeX: MathJax is most of Chromium's work):
+every run page, at 1280 px and at 400 px (opened at the width the window has, then resized, not reloaded), with the
+tab behind a blank one: Chromium lays the pages out and runs their scripts and MathJax, but paints nothing:
 - the page does not scroll sideways, and every code block (`pre`: code, outputs, markdown code) fits or scrolls
   inside its own box: none is cut off by a box that hides what overflows;
 - it requests nothing but its own files (no network), none fails to load, and no script throws;
-- where MathJax runs, it typeset every formula without an error, and no TeX is left in the text.
+- where MathJax runs, it typeset every formula without an error; with or without it, no TeX is left in the text.
 Closed `<details>` (the answers of the exercise banks) are opened first, so that their code is checked too. On the
-home page, search (lunr.js, its index a script) finds `add_datepart` and the Titanic lesson from file://; at 400 px
-the menu button opens the sidebar.
+home page, in front, search (lunr.js, its documents a script) finds `add_datepart` and the Titanic lesson from
+file://; at 400 px the menu button opens the sidebar; then two screenshots.
 """
 import html, json, os, re, subprocess, sys, time
 from pathlib import Path
@@ -24,7 +27,7 @@ from conftest import ROOT, fresh_env
 import browser
 
 DIRECTIVE = re.compile(r'^\s*#\|\s*(export|exports|exporti|default_exp|hide|eval:|slow|kaggle|cuda)\b', re.M)
-TEX = re.compile(r'(?<!\\)\$[^$\s][^$]*?(?<!\\)\$|\\\(|\\\[')  # what MathJax's tex2jax looks for: $..$ $$..$$ \( \[
+TEX = re.compile(r'(?<!\\)\$[^$\s][^$]*?(?<!\\)\$|\\\(|\\\[|\\begin\{')  # what tex2jax typesets
 MATH_PAGES = ['01_pytorch_basics.html', '02_neural_net.html', '03_sgd_titanic.html']  # known to have formulas
 WIDTHS = (1280, 400)
 
@@ -93,7 +96,7 @@ def check_pages(site) -> dict:
     mods = sorted(p.stem for p in (ROOT/'dlcourse').glob('*.py') if not p.name.startswith('_'))
     assert sorted(n for n in pages if n.startswith('src/')) == [f'src/{m}.py.html' for m in mods]
     ids = {name: _ids(page) for name, page in pages.items()}
-    for name, page in pages.items(): check_html(site, name, page, ids)
+    for name, page in pages.items(): check_html(site, name, page, ids); check_mathjax(name, page)
     assert '<a href="03_sgd_titanic.html"><code>03_sgd_titanic.ipynb</code></a>' in pages['index.html']  # lesson table
     bench = [l for l in (ROOT/'bench'/'latest.md').read_text().splitlines() if l.startswith('| ')]
     assert bench[1].split('|')[1].strip() in _text(pages['index.html'])  # the bench table's first figure
@@ -146,14 +149,15 @@ _LAYOUT = r'''(() => {
   return r;
 })()'''
 
-_MATH = r'''new Promise(res => {
-  if (!window.MathJax || !MathJax.Hub) return res(null);
-  MathJax.Hub.Queue(() => {
+_MATH = r'''new Promise(res => {  // once MathJax (where the page loads it) is done: its report, and the text left
+  const report = mathjax => {
     const m = document.querySelector('main').cloneNode(true);
     m.querySelectorAll('pre, code, script, .MathJax, .MathJax_Display, .MathJax_Preview').forEach(e => e.remove());
-    res({jax: MathJax.Hub.getAllJax().length, scripts: document.querySelectorAll('script[type^="math/tex"]').length,
+    res({mathjax, jax: mathjax ? MathJax.Hub.getAllJax().length : 0,
+         scripts: document.querySelectorAll('script[type^="math/tex"]').length,
          errors: document.querySelectorAll('.MathJax_Error, merror, .noError').length, text: m.textContent});
-  });
+  };
+  if (window.MathJax && MathJax.Hub) MathJax.Hub.Queue(() => report(true)); else report(false);
 })'''
 
 _SEARCH = r'''(async q => {
@@ -172,36 +176,29 @@ _MENU = r'''(() => { const nav = document.querySelector('nav.site-nav'), hidden 
   document.querySelector('label.site-menu-btn').click();
   return [hidden, shown, w <= document.documentElement.clientWidth]; })()'''
 
-_TEXT = r'''(() => { const m = document.querySelector('main').cloneNode(true);
-  m.querySelectorAll('pre, code, script').forEach(e => e.remove()); return m.textContent; })()'''
-
 def has_tex(page: str) -> bool:
     "Does the HTML of a page hold TeX that MathJax would typeset (outside code, which MathJax leaves alone)?"
     return bool(TEX.search(_text(re.sub(r'<(pre|code)\b.*?</\1>', '', page, flags=re.S | re.I))))
 
-# MathJax costs ~0.25 CPU s a page in Chromium, even on a page without a formula (16 of the 120 pages have one). On a
-# page whose HTML holds no TeX, the MathJax script is blocked, and the live page is checked to hold no TeX indeed.
-NO_MATHJAX = '*/mathjax/MathJax.js*'
+def check_mathjax(name: str, page: str):
+    "A page loads MathJax if and only if its HTML holds TeX (a page without formulas need not load and run it)"
+    loads = bool(re.search(r'<script src="[^"]*mathjax/MathJax\.js', page))
+    assert loads == has_tex(page), f'{name}: MathJax {"missing" if has_tex(page) else "loaded"}'
 
-def check_page(b, folder: Path, name: str, math: bool = True) -> list:
-    """Open one page in DevTools session `b`, check it at each of `WIDTHS`; the problems found, as sentences.
-    `math=False`: a page without TeX, opened with its MathJax script blocked"""
-    b.resize(WIDTHS[0], 900)
-    blocked = not math
-    b.send('Network.setBlockedURLs', session=True, urls=[NO_MATHJAX] if blocked else [])
-    rep, bad = b.open((folder/name).as_uri()), []
-    math = dict(jax=0, scripts=0, errors=0, text=b.eval(_TEXT)) if blocked else b.eval(_MATH)
-    rep = b.report()  # what loaded while MathJax worked, too
-    if blocked: rep['errors'] = [e for e in rep['errors'] if not e.endswith('(blocked: inspector)')]  # MathJax, by us
+def check_page(b, folder: Path, name: str) -> list:
+    """Open one page in DevTools session `b` at the window's width, then check it there and at the other width of
+    `WIDTHS` (resized, not reloaded); the problems found, as sentences"""
+    widths = [b.size[0]] + [w for w in WIDTHS if w != b.size[0]]
+    b.open((folder/name).as_uri())
+    math, lay = b.eval(f'{_MATH}.then(m => [m, {_LAYOUT}])')  # one round trip: MathJax's work, then the layout
+    rep, bad = b.report(), []  # what loaded while MathJax worked, too
     for u in rep['requests']:
         if not (u.startswith('data:') or u.startswith(folder.as_uri() + '/')): bad.append(f'requested {u[:100]}')
     bad += [f'script error: {e[:300]}' for e in rep['exceptions']] + [f'console: {e[:300]}' for e in rep['errors']]
-    if math is not None:
-        if math['jax'] != math['scripts'] or math['errors']: bad.append(f'MathJax: {math}'[:300])
-        if TEX.search(math['text']): bad.append(f'raw TeX left: {TEX.search(math["text"]).group(0)!r}')
-    for w in WIDTHS:
-        b.resize(w, 900)
-        lay = b.eval(_LAYOUT)
+    if math['jax'] != math['scripts'] or math['errors']: bad.append(f'MathJax: {math}'[:300])
+    if TEX.search(math['text']): bad.append(f'raw TeX left: {TEX.search(math["text"]).group(0)!r}')
+    for w in widths:
+        if w != widths[0]: b.resize(w, 900); lay = b.eval(_LAYOUT)
         if lay['scroll'] > 0: bad.append(f'{w}px: the page scrolls sideways by {lay["scroll"]}px')
         bad += [f'{w}px: code cut off: {c}' for c in lay['cut']]
         if lay['imgs']: bad.append(f'{lay["imgs"]} images without alt text')
@@ -213,10 +210,14 @@ def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
     runs = sorted(p.name for p in run.glob('*.html'))
     bad, t0 = [], time.time()
     with browser.DevTools() as b:
+        b.background()  # laid out, scripts and MathJax run, nothing painted: a third less of Chromium's work
+        assert b.eval('document.visibilityState') == 'hidden'
         for folder, group in ((site, names), (run, runs)):
-            for name in group: bad += check_page(b, folder, name, has_tex((folder/name).read_text()))
+            for name in group: bad += check_page(b, folder, name)
         assert all(has_tex((site/n).read_text()) for n in MATH_PAGES)  # so MathJax runs, and is checked, there
+        b.background(False)  # search, the menu and the screenshots in front, as a reader sees them
         b.resize(1280, 900); b.open((site/'index.html').as_uri())
+        assert b.eval('document.visibilityState') == 'visible'
         for w in WIDTHS:
             b.resize(w, 900)
             for q, want in (('add_datepart', '06_dates.html#add_datepart'), ('titanic', '03_sgd_titanic.html')):
@@ -243,7 +244,8 @@ def check_identical(a: Path, b: Path):
     assert not diff, f'two builds differ in {diff[:10]}'
 
 # One test, so that pytest-xdist's two workers don't each build the site.
-@pytest.mark.costly(cpu_s=55)  # measured: 50 s user + 4 s sys (two builds + run pages ~40 in 2 processes, Chromium)
+# measured: ~28 CPU s in the two build processes, ~26 in Chromium (of which /usr/bin/time sees ~8: not its renderers)
+@pytest.mark.costly(cpu_s=55)
 def test_site_offline(tmp_path):
     t0 = time.time()
     site, again, run = tmp_path/'_docs', tmp_path/'_docs2', tmp_path/'run'
@@ -258,7 +260,8 @@ def test_site_offline(tmp_path):
     assert len(runs) == len(list((ROOT/'nbs').glob('[!_.]*.ipynb')))
     for name, page in runs.items():
         check_html(run, name, page, {}, links=False)  # a run page links to lessons that may not have run
-        assert 'mathjax/MathJax.js' in page
+        check_mathjax(name, page)
+    assert all(has_tex(runs[n]) for n in MATH_PAGES)  # so that both kinds of run page are checked
     if browser.CHROMIUM is None: pytest.skip(f'the pages are built and their HTML checks out; {browser.NO_CHROMIUM}')
     shots = check_in_browser(site, run, tmp_path)
     for w, p in shots.items():
