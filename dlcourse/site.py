@@ -217,6 +217,7 @@ def _index_md(src:str, root:Path) -> str:
 def page_nb(path, # a notebook
             links:dict, # {name: url} of every API entry
             proc:tuple|None=None, # `proc_nb(path)`, when already done
+            tables:bool=True, # `lesson_table(` cells become the table of the notebook's folder; False: kept as run
            ) -> tuple:
     "The page of notebook `path` as a clean notebook (title on top, directives gone, API entries added), and its title"
     nb, mod, exports = proc or proc_nb(path)
@@ -229,7 +230,8 @@ def page_nb(path, # a notebook
             md = _index_md(c.source, Path(path).parent.parent) if Path(path).name == 'index.ipynb' else c.source
             cells.append(('markdown', _linkify(md, links), {}))
         elif 'default_exp' in c.directives_ or not (c.source.strip() or c.get('outputs')): continue
-        elif 'lesson_table(' in c.source: cells.append(('markdown', lesson_table(Path(path).parent, '{stem}.html'), {}))
+        elif tables and 'lesson_table(' in c.source:
+            cells.append(('markdown', lesson_table(Path(path).parent, '{stem}.html'), {}))
         else: cells.append(('code', c.source, _outputs(c, answers)))
         if mod and after.get(c.idx_):
             html_ = _api_html(mod, after[c.idx_], Path(path).name, links)
@@ -765,7 +767,7 @@ def run_page(src, # an executed notebook
     "Executed notebook `src` as a page in the docs site's style (`dlcourse run`): directives gone, MathJax local"
     dest, proc = Path(dest), proc_nb(src)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    nb, title = page_nb(src, {}, (proc[0], proc[1], []))
+    nb, title = page_nb(src, {}, (proc[0], proc[1], []), tables=False)  # its folder holds run pages, not lessons
     ex = _exporter(_write_assets(dest.parent, mathjax=True, search=False))
     pages = sorted((_run_pages(dest.parent) | {dest.name: title}).items(), key=lambda o: (o[0] != 'index.html', o[0]))
     cur = [f for f, _ in pages].index(dest.name)
