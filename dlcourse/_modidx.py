@@ -98,6 +98,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dlcourse.cli._Lesson.wait': ('cli.html#_lesson.wait', 'dlcourse/cli.py'),
                               'dlcourse.cli._app': ('cli.html#_app', 'dlcourse/cli.py'),
                               'dlcourse.cli._calls': ('cli.html#_calls', 'dlcourse/cli.py'),
+                              'dlcourse.cli._code_sources': ('cli.html#_code_sources', 'dlcourse/cli.py'),
                               'dlcourse.cli._console': ('cli.html#_console', 'dlcourse/cli.py'),
                               'dlcourse.cli._data': ('cli.html#_data', 'dlcourse/cli.py'),
                               'dlcourse.cli._docs': ('cli.html#_docs', 'dlcourse/cli.py'),

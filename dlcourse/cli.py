@@ -56,10 +56,17 @@ def nbdev_settings(root:Path) -> dict:
     "The [tool.nbdev] table of `root`'s pyproject.toml"
     return tomllib.loads((Path(root)/'pyproject.toml').read_text())['tool']['nbdev']
 
+def _code_sources(nb, # a notebook file
+                  skip=None, # flags whose cells are skipped (as `skip_cell`); None: every code cell
+                 ) -> list[str]:
+    "The sources of notebook `nb`'s code cells, or of those that run when cells flagged `skip` are skipped"
+    cells = json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
+    return [''.join(c['source']) for c in cells
+            if c['cell_type'] == 'code' and (skip is None or not skip_cell(c, skip))]
+
 def _flagged(nbs, flag:str) -> bool:
     "True if a code cell of one of the notebooks `nbs` carries the directive `flag`"
-    return any(flag in cell_directives(''.join(c['source'])) for nb in nbs
-               for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'code')
+    return any(flag in cell_directives(s) for nb in nbs for s in _code_sources(nb))
 
 def skip_flags(flags=(), # flags to run anyway, e.g. ('slow',)
                root=None, # project folder; default: found from the current folder
@@ -139,8 +146,7 @@ def lesson_order(nbs, # notebooks, in the order they are listed
     "For each notebook, the positions of the notebooks it waits for: the first one to build a model it also uses"
     first, res = {}, []
     for i, nb in enumerate(nbs):
-        cells = json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
-        uses = set().union(*(_calls(''.join(c['source'])) for c in cells if not skip_cell(c, skip)))
+        uses = set().union(*(_calls(s) for s in _code_sources(nb, skip)))
         res.append({first.setdefault(k, i) for k in sorted(uses)} - {i})
     return res
 
@@ -172,9 +178,7 @@ def lesson_preload(nbs, # notebooks, as for `lesson_order`
                   ) -> list[str]:
     "The `PRELOAD` libraries the notebooks import, directly or at the top of a dlcourse module they import"
     pkg, seen = Path(data.__file__).parent, set()  # dlcourse's folder
-    todo = set().union(*(_imported(''.join(c['source'])) for nb in nbs
-                         for c in json.loads(Path(nb).read_text(encoding='utf-8'))['cells']
-                         if c['cell_type'] == 'code' and not skip_cell(c, skip)))
+    todo = set().union(*(_imported(s) for nb in nbs for s in _code_sources(nb, skip)))
     while todo:
         m = todo.pop()
         if m in seen: continue

@@ -2,7 +2,6 @@
 and the thread policy of each lesson's process."""
 import json, os, shutil, signal, subprocess, sys, time
 import contextlib
-from contextlib import contextmanager
 from pathlib import Path
 import nbformat, pytest
 from nbformat.v4 import new_notebook, new_code_cell
@@ -96,7 +95,7 @@ def test_runner_waits_for_the_lesson_that_builds_a_shared_model(tmp_path):
 
 WAIT_VARS = ('OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'OMP_NUM_THREADS', 'DLCOURSE_OMP')
 
-@contextmanager
+@contextlib.contextmanager
 def busy_cores():
     "One program that never waits per core this process may use, for the block's duration"
     spin = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(len(os.sched_getaffinity(0)))]
