@@ -1,10 +1,13 @@
 """What running an exercise's answer in a forked child costs (issue 19, class 5).
 
-Usage: python bench/exercise_fork.py [--calls 50]
+Usage: python bench/exercise_fork.py [--calls 50] [--lessons 01a 09 11_ 12]
 Prints the wall and CPU time (this process plus its children) of `call_limited` on a trivial function against a plain
 call, in a process that has imported torch and pandas as a lesson has; then of `verdict` on every exercise of the
 course, once with the library's reference (run in this process, as the tests' fill mode does) and once with a learner's
-copy of it (a wrapper, so it runs in a child per case). Figures taken on a busy machine are inflated.
+copy of it (a wrapper, so it runs in one child per check), first without trimming the C heap before each fork, then
+with it (`_trim_heap`, what the library does). `--lessons` first runs those lesson notebooks in this process (as
+nbdev-test's worker or a learner's kernel has): a big process, whose forks cost more. Figures taken on a busy machine
+are inflated.
 """
 import argparse, resource, time
 import numpy as np, pandas as pd, torch  # noqa: F401  (a lesson's process: its size is what fork copies)
@@ -27,13 +30,24 @@ def learners(ex):
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--calls', type=int, default=50)
+    ap.add_argument('--lessons', nargs='*', default=[], help='lesson notebooks (name prefixes) to run here first')
     a = ap.parse_args()
+    if a.lessons:
+        from pathlib import Path
+        from nbdev.test import test_nb
+        for pre in a.lessons:
+            nb = next(Path(__file__).resolve().parents[1].glob(f'nbs/{pre}*.ipynb'))
+            assert test_nb(nb, skip_flags=['notest', 'slow', 'cuda', 'kaggle'])[0], nb
+    trim, E._TRIM['fn'] = E._TRIM['fn'], False  # untrimmed until the row that trims
     torch.ones(200, 200) @ torch.ones(200, 200)
     rows = [('plain call', *timed(lambda: sum([1, 2]), a.calls)),
             ('call_limited (forked child)', *timed(lambda: E.call_limited(sum, ([1, 2],)), a.calls))]
     exs = [ex for ex in E.all_exercises() if ex.kind == 'function']
     n_cases = sum(len(ex.cases()) for ex in exs)
-    for name, answer in (('reference, in process', lambda ex: ex.reference), ('a learner\'s copy, forked', learners)):
+    for name, answer, trimmed in (('reference, in process', lambda ex: ex.reference, None),
+                                  ("a learner's copy, forked, heap not trimmed", learners, False),
+                                  ("a learner's copy, forked, heap trimmed", learners, True)):
+        E._TRIM['fn'] = trim if trimmed else False
         (w0, c0) = clock()
         assert all(E.verdict(ex, answer(ex))[0] for ex in exs)
         (w1, c1) = clock()
