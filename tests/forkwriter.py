@@ -93,7 +93,7 @@ for i in range(n):
     sys.stdout.flush(); sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # one of the n processes: its output to a file of its own; it waits for the others to be forked
-        os.close(go_w)
+        os.close(go_w); os.environ['TOGETHER_INDEX'] = str(i)  # which of the n this one is
         fd = os.open(f'{out}{i}', os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(fd, 1); os.dup2(fd, 2)
         os.read(go_r, 1)
@@ -108,7 +108,8 @@ print('exits', *(os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids), 
 
 def run_together(setup: str, body: str, n: int, cwd, env: dict, timeout: float = 600) -> list[tuple[int, str]]:
     """Run `body` in `n` processes that start at the same moment, forked from one that ran `setup` (its imports) once:
-    [(exit code, output)] per process. Each is a process of its own, as if started apart, less the imports' cost."""
+    [(exit code, output)] per process. Each is a process of its own, as if started apart, less the imports' cost; its
+    environment variable TOGETHER_INDEX says which of the `n` it is (0, 1, ...)."""
     out = Path(cwd)/'.together-'
     p = subprocess.Popen([sys.executable, '-c', TOGETHER, textwrap.dedent(setup), textwrap.dedent(body), str(out),
                           str(n)], cwd=cwd, env=dict(env, OMP_NUM_THREADS='1'), stdout=subprocess.PIPE,

@@ -10,6 +10,7 @@ helper is audited through tools/fuzz.py's base calls (`--state`), in one process
 import json, subprocess, sys, textwrap
 import pytest
 from conftest import ROOT, fresh_env
+from forkwriter import run_together
 
 SNAPSHOT = '''
 import os, sys, random, warnings, json
@@ -41,15 +42,21 @@ def diff(a, b):
     return out
 '''
 
-CHILD = SNAPSHOT + '''
+SETUP = SNAPSHOT + '''
 import torch  # loaded first, as in any lesson: its own import-time settings are not the helper's
 from pathlib import Path
 from dlcourse.synth import synth_paddy
-small = synth_paddy(Path(sys.argv[1]), n_per_class=2, size=16, n_test=0, progress=False)
+small = synth_paddy(Path(os.environ['PADDY']), n_per_class=2, size=16, n_test=0, progress=False)
+assert 'fastai' not in sys.modules  # so each helper's first use is fastai's first import
+'''
+
+# Run in a process forked from the set-up (its imports once, not once per helper), where nothing has imported fastai
+CALL = '''
 np.random.seed(123); random.seed(4); torch.manual_seed(5)
+name, call = CALLS[int(os.environ['TOGETHER_INDEX'])]
 before = snap()
-{call}
-print(json.dumps(diff(before, snap())))
+exec(call)
+print(name, json.dumps(diff(before, snap())))
 '''
 
 FIRST_USE = {
@@ -59,15 +66,16 @@ FIRST_USE = {
                                    "paddy_vision_learner(small, arch='resnet18', size=16, bs=4, pretrained=False)",
 }
 
-@pytest.mark.costly(cpu_s=6)  # measured 5.6-6.4 each: fastai's first import is what is tested
-@pytest.mark.parametrize('helper', FIRST_USE)
-def test_first_use_of_fastai_moves_nothing(helper, tmp_path):
-    "The issue's example: paddy_learner set pandas options and KMP_* variables on first use"
-    code = CHILD.replace('{call}', FIRST_USE[helper])
-    r = subprocess.run([sys.executable, '-c', code, str(tmp_path/'paddy')], capture_output=True, text=True,
-                       env=fresh_env(DLCOURSE_CACHE=tmp_path/'cache'), cwd=tmp_path, timeout=600)
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert json.loads(r.stdout.strip().splitlines()[-1]) == [], f'{helper} changed global state'
+@pytest.mark.costly(cpu_s=12)  # measured: the set-up ~3 CPU s once, then fastai's first import in each of three
+def test_first_use_of_fastai_moves_nothing(tmp_path):
+    """The issue's example: paddy_learner set pandas options and KMP_* variables on first use. Each helper's first use
+    is fastai's first import in its process: three processes, forked from one that imported torch and the data helpers"""
+    setup = SETUP + f'CALLS = {list(FIRST_USE.items())!r}\n'
+    res = run_together(setup, CALL, len(FIRST_USE), tmp_path, fresh_env(DLCOURSE_CACHE=tmp_path/'cache',
+                                                                          PADDY=tmp_path/'paddy'))
+    for (code, out), helper in zip(res, FIRST_USE):
+        assert code == 0, f'{helper}:\n{out[-3000:]}'
+        assert out.strip().splitlines()[-1] == f'{helper} []', f'{helper} changed global state: {out[-500:]}'
 
 # Helpers that draw from torch's global RNG on purpose: they build a model (or initial coefficients), and a learner
 # seeds them with torch.manual_seed, as they seed nn.Linear. The README says so.
