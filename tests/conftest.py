@@ -16,6 +16,20 @@ def fresh_env(**extra) -> dict:
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
+# Issue 19 class 1: the variables that switch Gradio's sharing on (GRADIO_SHARE, and Kaggle's KAGGLE_KERNEL_RUN_TYPE)
+HOSTILE_ENV = dict(GRADIO_SHARE='True', KAGGLE_KERNEL_RUN_TYPE='Interactive', GRADIO_ANALYTICS_ENABLED='False')
+
+def listening_addresses(port: int) -> set:
+    "The local addresses a TCP socket listens on at `port` (/proc/net/tcp and tcp6; hex, as the kernel writes)"
+    res = set()
+    for f in ('/proc/net/tcp', '/proc/net/tcp6'):
+        if not Path(f).exists(): continue
+        for line in Path(f).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, p = local.split(':')
+            if state == '0A' and int(p, 16) == port: res.add(addr)  # 0A: LISTEN
+    return res
+
 def free_port() -> int:
     "A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)"
     with socket.socket() as s:

@@ -1,9 +1,13 @@
 """`dlcourse app`: the classifier served by Gradio on 127.0.0.1, asked through `gradio_client` as another program would,
-with bad uploads (not an image, empty, huge), and shown in headless Chromium with the network cut."""
+with bad uploads (not an image, empty, huge), and shown in headless Chromium with the network cut.
+
+The one app server the suite starts runs with the variables that switch Gradio's sharing on (issue 19 class 1:
+`GRADIO_SHARE=True`, Kaggle's `KAGGLE_KERNEL_RUN_TYPE`) and the network guard's log: while it serves, it listens on
+127.0.0.1 only, attempts no outbound connection and prints no share link."""
 import subprocess, sys
 from pathlib import Path
 import pytest
-from conftest import ROOT, fresh_env, free_port, wait_for_page
+from conftest import HOSTILE_ENV, ROOT, fresh_env, free_port, listening_addresses, wait_for_page
 import browser
 
 @pytest.fixture(scope='module')
@@ -12,22 +16,32 @@ def model_dir(tmp_path_factory):
     from dlcourse.app import lesson_model
     return lesson_model()
 
+class AppServer:
+    "`dlcourse app --model M --port P` in its own process, started with `HOSTILE_ENV` and a network-guard log"
+    def __init__(self, model_dir, tmp):
+        self.port, self.log = free_port(), tmp/'net.log'
+        env = fresh_env(**HOSTILE_ENV, GRADIO_TEMP_DIR=tmp, DLCOURSE_NETGUARD_LOG=self.log, OMP_NUM_THREADS=1)
+        self.p = subprocess.Popen([str(Path(sys.executable).parent/'dlcourse'), 'app', '--model', str(model_dir),
+                                   '--port', str(self.port)], cwd=tmp, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        self.url, self.out = f'http://127.0.0.1:{self.port}/', None
+
+    def stop(self) -> str:
+        "Stop it (its port freed); what it printed"
+        if self.out is None:
+            self.p.terminate()
+            try: self.out = self.p.communicate(timeout=20)[0]
+            except subprocess.TimeoutExpired: self.p.kill(); self.out = self.p.communicate()[0]
+        return self.out
+
 @pytest.fixture(scope='module')
 def server(model_dir, tmp_path_factory):
-    "`dlcourse app --model M --port P` in its own process; stopped (and its port freed) at the end"
-    port, tmp = free_port(), tmp_path_factory.mktemp('gradio')
-    exe = Path(sys.executable).parent/'dlcourse'
-    env = fresh_env(GRADIO_ANALYTICS_ENABLED='False', GRADIO_TEMP_DIR=tmp, OMP_NUM_THREADS=1)
-    p = subprocess.Popen([str(exe), 'app', '--model', str(model_dir), '--port', str(port)], cwd=tmp, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f'http://127.0.0.1:{port}/'
+    "The app server, answering; stopped at the end"
+    s = AppServer(model_dir, tmp_path_factory.mktemp('gradio'))
     try:
-        wait_for_page(p, url)
-        yield url
-    finally:
-        p.terminate()
-        try: p.wait(timeout=20)
-        except subprocess.TimeoutExpired: p.kill(); p.wait()
+        wait_for_page(s.p, s.url)
+        yield s
+    finally: s.stop()
 
 def _examples(n=3):
     from dlcourse.app import example_images
@@ -70,15 +84,25 @@ def check_page_in_browser(server, tmp_path):
     browser.check_png(p)
     browser.keep_screenshot(p, 'app.png')
 
+def check_never_shares(server):
+    "Issue 19 class 1, with sharing switched on by the environment: 127.0.0.1 only, no outbound connection, no link"
+    if Path('/proc/net/tcp').exists(): assert listening_addresses(server.port) == {'0100007F'}  # 127.0.0.1 only
+    out = server.stop()  # after a share tunnel would long have been attempted (the answers above take seconds)
+    log = server.log.read_text() if server.log.exists() else ''
+    assert not log.strip(), f'network access attempted:\n{log}\n{out}'
+    assert 'gradio.live' not in out and 'public' not in out.lower(), out
+
 # One test on one server, so that pytest-xdist's two workers don't each start an app.
 @pytest.mark.costly(cpu_s=10)  # with its server (the module's fixtures): measured 8.6-9.8
-def test_app_serves(server, model_dir, tmp_path):
+def test_app_serves_and_never_shares(server, model_dir, tmp_path):
     from gradio_client import Client
-    client = Client(server, verbose=False)
+    client = Client(server.url, verbose=False)
     check_same_top_class(client, model_dir)
     check_bad_uploads(client, tmp_path)
-    if browser.CHROMIUM is None: pytest.skip(f'the app answers as the model does; {browser.NO_CHROMIUM}')
-    check_page_in_browser(server, tmp_path)
+    if browser.CHROMIUM is not None: check_page_in_browser(server.url, tmp_path)
+    check_never_shares(server)
+    if browser.CHROMIUM is None:
+        pytest.skip(f'the app answers as the model does, and shares nothing; {browser.NO_CHROMIUM}')
 
 def test_bad_port_is_refused():
     r = subprocess.run([str(Path(sys.executable).parent/'dlcourse'), 'app', '--port', '80'], capture_output=True,
