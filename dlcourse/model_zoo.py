@@ -6,7 +6,6 @@
 from __future__ import annotations
 import pandas as pd
 import torch
-import torchvision
 from fastprogress.fastprogress import progress_bar
 from torch.utils.flop_counter import FlopCounterMode
 from .checks import check_int
@@ -23,6 +22,7 @@ def zoo_model(name:str, # a torchvision classification model, e.g. 'resnet18' (s
               device:str='cpu', # 'meta' builds shapes only: instant, no memory, for counting
              ) -> torch.nn.Module:
     "torchvision's `name` with random weights (`weights=None`: nothing downloaded), in eval mode; global RNG untouched"
+    import torchvision  # here, not at the top: importing it costs over a second, and this module's docs need none of it
     known = torchvision.models.list_models(module=torchvision.models)
     if name not in known:
         raise ValueError(f"name={name!r}: not a torchvision classification model ({', '.join(ZOO)}, ...)")
@@ -37,6 +37,7 @@ def _zoo_row(name:str, size:int, bs:int, n:int, warmup:int, timed:bool) -> dict:
     tensors = [*meta.parameters(), *meta.buffers()]
     flops = FlopCounterMode(display=False)
     with flops, torch.no_grad(): meta(torch.empty(1, 3, size, size, device='meta'))
+    import torchvision
     top1 = torchvision.models.get_model_weights(name).DEFAULT.meta['_metrics']['ImageNet-1K']['acc@1']
     row = dict(name=name, params=sum(p.numel() for p in meta.parameters()),
                size_mb=sum(t.numel() * t.element_size() for t in tensors) / 2**20,

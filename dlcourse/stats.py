@@ -7,7 +7,6 @@ from __future__ import annotations
 import random, sys
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 from .checks import check_int, check_num, check_frac, check_same_len, check_ndim, check_preds, as_array
 
 # %% auto #0
@@ -95,6 +94,7 @@ def seed_interval(values, # one result per seed (e.g. validation accuracy of eac
                   conf:float=0.95, # coverage of the interval
                  ) -> tuple[float, float, float]:
     "Mean of per-seed `values` with a Student-t `conf` interval over seeds: (mean, low, high)"
+    from scipy import stats as _st  # here: importing SciPy's stats costs half a second, and most uses need none of it
     v = _values(values, None)
     conf = check_frac(conf, 'conf', open_lo=True, open_hi=True)
     if v.size < 2: raise ValueError(f"values: expected results of at least 2 seeds, got {v.size}")
@@ -157,6 +157,7 @@ def n_to_detect(diff:float, # the smallest true difference worth detecting (same
                 power:float=0.8, # chance of detecting `diff` when it is there
                ) -> int:
     "Number of independent units (rows or seeds) a paired comparison needs to detect `diff`"
+    from scipy import stats as _st
     diff, sd = check_num(diff, 'diff', lo=0, lo_open=True), check_num(sd, 'sd', lo=0, lo_open=True)
     conf, power = check_frac(conf, 'conf', True, True), check_frac(power, 'power', True, True)
     n = max(2, int(np.ceil(((_st.norm.ppf((1+conf)/2) + _st.norm.ppf(power))*sd/diff)**2)))  # the normal answer
