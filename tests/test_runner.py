@@ -136,31 +136,32 @@ def test_import_dlcourse_chooses_the_wait_only_before_torch(code, busy, expect):
                            capture_output=True, text=True, env=env)
     assert r.stdout.split()[-2:] == expect, r.stderr
 
-def two_at_once(setup:str, code:str, tmp_path) -> list[str]:
-    """Run `code` in two processes started together on one new cache; both must succeed: their outputs. The two are
-    forked, at the same moment, from one that ran `setup` (`forkwriter.run_together`): its imports are paid once"""
-    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
-    res = run_together(setup, code, 2, tmp_path, env)
+# The two models the lessons train once and share through the cache, each asked for by two processes at once with an
+# empty cache: four processes forked at the same moment from one set-up (`forkwriter.run_together`: its imports, and
+# the generated leaves, paid once); 0 and 1 ask for the app's model, 2 and 3 for the lessons' pretrained one
+AT_ONCE_SETUP = """import timm
+from dlcourse.app import lesson_model, load_model
+from dlcourse.vision import pretrained_paddy
+from dlcourse.synth import synth_paddy
+synth_paddy()"""
+AT_ONCE = """import os
+if int(os.environ['TOGETHER_INDEX']) < 2:
+    m = lesson_model(epochs=1, seed=7)
+    print("DEST", m, load_model(m).classes[:1])
+else:
+    m, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)
+    print("CACHED", info["cached"], info["file"])"""
+
+@pytest.mark.costly(cpu_s=9)
+def test_shared_models_are_trained_once_by_two_processes_at_once(tmp_path):
+    """Issue 21. The app's model: one of the two trains it (and says so), the other waits, and both get the same
+    folder (the data is drawn once before them: test_synth has two processes drawing it at once). The lessons'
+    shared pretrained model: one trains it, the other loads the first one's file"""
+    res = run_together(AT_ONCE_SETUP, AT_ONCE, 4, tmp_path, fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA=''))
     outs = [out for _, out in res]
-    assert [rc for rc, _ in res] == [0, 0], outs
-    return outs
-
-@pytest.mark.costly(cpu_s=6)
-def test_lesson_model_is_trained_once_by_two_processes_at_once(tmp_path):
-    """The app's model (issue 21): two processes asking at once with no model in the cache: one trains (and says so),
-    one waits. The data is drawn once before them (test_synth has two processes drawing it at once)"""
-    code = 'm = lesson_model(epochs=1, seed=7)\nprint("DEST", m, load_model(m).classes[:1])'
-    setup = 'from dlcourse.app import lesson_model, load_model\nfrom dlcourse.synth import synth_paddy\nsynth_paddy()'
-    outs = two_at_once(setup, code, tmp_path)
-    assert sum("Training the lesson's model" in o for o in outs) == 1, outs
-    dests = {l for o in outs for l in o.splitlines() if l.startswith('DEST')}
-    assert len(dests) == 1, outs
-
-@pytest.mark.costly(cpu_s=5)
-def test_pretrained_paddy_is_trained_once_by_two_processes_at_once(tmp_path):
-    "The lessons' shared model (issue 21): two processes asking at once with an empty cache: one trains, one loads it"
-    code = ('m, info = pretrained_paddy(n_per_class=1, size=32, epochs=1, progress=False)\n'
-            'print("CACHED", info["cached"], info["file"])')
-    outs = two_at_once('import timm\nfrom dlcourse.vision import pretrained_paddy', code, tmp_path)
-    lines = sorted(l.split()[1:] for o in outs for l in o.splitlines() if l.startswith('CACHED'))
-    assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], outs
+    assert [rc for rc, _ in res] == [0, 0, 0, 0], outs
+    app, shared = outs[:2], outs[2:]
+    assert sum("Training the lesson's model" in o for o in app) == 1, app
+    assert len({l for o in app for l in o.splitlines() if l.startswith('DEST')}) == 1, app
+    lines = sorted(l.split()[1:] for o in shared for l in o.splitlines() if l.startswith('CACHED'))
+    assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], shared
