@@ -69,7 +69,8 @@ FIRST_USE = {
 @pytest.mark.costly(cpu_s=12)  # measured: the set-up ~3 CPU s once, then fastai's first import in each of three
 def test_first_use_of_fastai_moves_nothing(tmp_path):
     """The issue's example: paddy_learner set pandas options and KMP_* variables on first use. Each helper's first use
-    is fastai's first import in its process: three processes, forked from one that imported torch and the data helpers"""
+    is fastai's first import in its process: three processes, forked from one that imported torch and the data
+    helpers"""
     setup = SETUP + f'CALLS = {list(FIRST_USE.items())!r}\n'
     res = run_together(setup, CALL, len(FIRST_USE), tmp_path, fresh_env(DLCOURSE_CACHE=tmp_path/'cache',
                                                                           PADDY=tmp_path/'paddy'))

@@ -157,7 +157,8 @@ def test_shared_models_are_trained_once_by_two_processes_at_once(tmp_path):
     """Issue 21. The app's model: one of the two trains it (and says so), the other waits, and both get the same
     folder (the data is drawn once before them: test_synth has two processes drawing it at once). The lessons'
     shared pretrained model: one trains it, the other loads the first one's file"""
-    res = run_together(AT_ONCE_SETUP, AT_ONCE, 4, tmp_path, fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA=''))
+    env = fresh_env(DLCOURSE_CACHE=tmp_path/'cache', DLCOURSE_DATA='')
+    res = run_together(AT_ONCE_SETUP, AT_ONCE, 4, tmp_path, env)
     outs = [out for _, out in res]
     assert [rc for rc, _ in res] == [0, 0, 0, 0], outs
     app, shared = outs[:2], outs[2:]

@@ -9,8 +9,8 @@ A page carries MathJax's script if and only if its HTML holds TeX outside code: 
 MathJax.
 
 In Chromium (one process, one tab, driven through the DevTools protocol: `browser.DevTools`), every site page and
-the run pages that can differ from them in the browser (`browser_run_pages`), at 1280 px and at 400 px (opened at the width the window has, then resized, not reloaded), with the
-tab behind a blank one: Chromium lays the pages out and runs their scripts and MathJax, but paints nothing:
+the run pages that can differ from them in the browser (`browser_run_pages`), at 1280 px and at 400 px (opened at the
+width the window has, then resized, not reloaded), with the tab behind a blank one: Chromium lays the pages out and runs their scripts and MathJax, but paints nothing:
 - the page does not scroll sideways, and every code block (`pre`: code, outputs, markdown code) fits or scrolls
   inside its own box: none is cut off by a box that hides what overflows;
 - it requests nothing but its own files (no network), none fails to load, and no script throws;
@@ -204,20 +204,20 @@ def check_page(b, folder: Path, name: str) -> list:
         if lay['imgs']: bad.append(f'{lay["imgs"]} images without alt text')
     return [f'{name}: {x}' for x in bad]
 
-def browser_run_pages(run: Path, n_largest: int = 3) -> list:
+def browser_run_pages(pages: dict, n_largest: int = 3) -> list:
     """The run pages to open in Chromium: those with formulas (MathJax, loaded by a run page's own rule) and the
     `n_largest`. A run page is its lesson's site page in the same template and style sheet, less the API entries and
     the links to them (every page's HTML is checked above): what only a run page can break in a browser is the page
-    around the lesson, the same on every run page, and its MathJax."""
-    pages = {p.name: p.read_text() for p in run.glob('*.html')}
+    around the lesson, the same on every run page, and its MathJax. `pages`: {name: HTML} of the run pages"""
     largest = sorted(pages, key=lambda n: -len(pages[n]))[:n_largest]
     return sorted({n for n, page in pages.items() if has_tex(page)} | set(largest))
 
-def check_in_browser(site: Path, run: Path, tmp_path) -> dict:
-    "Every site page and the run pages of `browser_run_pages` in one Chromium; search and the menu; screenshots"
+def check_in_browser(site: Path, run: Path, run_pages: dict, tmp_path) -> dict:
+    """Every site page, and the run pages of `run_pages` ({name: HTML}) that `browser_run_pages` picks, in one
+    Chromium; search and the menu on the home page; screenshots"""
     names = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html') if 'mathjax' not in p.parts)
-    runs = browser_run_pages(run)
-    assert set(MATH_PAGES) <= set(runs) and len(runs) < len(list(run.glob('*.html'))), runs
+    runs = browser_run_pages(run_pages)
+    assert set(MATH_PAGES) <= set(runs) and len(runs) < len(run_pages), runs
     bad, t0 = [], time.time()
     with browser.DevTools() as b:
         b.background()  # laid out, scripts and MathJax run, nothing painted: a third less of Chromium's work
@@ -273,7 +273,7 @@ def test_site_offline(tmp_path):
         check_mathjax(name, page)
     assert all(has_tex(runs[n]) for n in MATH_PAGES)  # so that both kinds of run page are checked
     if browser.CHROMIUM is None: pytest.skip(f'the pages are built and their HTML checks out; {browser.NO_CHROMIUM}')
-    shots = check_in_browser(site, run, tmp_path)
+    shots = check_in_browser(site, run, runs, tmp_path)
     for w, p in shots.items():
         browser.check_png(p)
         browser.keep_screenshot(p, 'site-lesson.png' if w == 1280 else 'site-phone.png')

@@ -12,7 +12,7 @@ environment of tools/env.sh, with a `sitecustomize` put first on PYTHONPATH that
 nbdev-test's workers it wraps `nbdev.test.test_nb`; in pytest a plugin wraps each test. Not counted: processes
 nobody waits for (Chromium's renderer, ~15-30 CPU s in test_site). Figures taken on a busy machine are inflated.
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, importlib.util, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,9 +59,10 @@ def pytest_runtest_protocol(item, nextitem):
 '''
 
 def suite_env(hook_dir: Path) -> dict:
-    "tools/env.sh's environment (as bench/run.py reads it), with `hook_dir` first on PYTHONPATH"
-    out = subprocess.run(['bash', '-c', '. tools/env.sh && env -0'], capture_output=True, cwd=ROOT, check=True).stdout
-    env = dict(kv.split('=', 1) for kv in out.decode().split('\0') if '=' in kv)
+    "tools/env.sh's environment, read by bench/run.py's `suite_env`, with `hook_dir` first on PYTHONPATH"
+    spec = importlib.util.spec_from_file_location('bench_run', ROOT/'bench'/'run.py')
+    bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)
+    env = bench.suite_env()
     env['PYTHONPATH'] = os.pathsep.join([str(hook_dir), env.get('PYTHONPATH', '')])
     return env
 
