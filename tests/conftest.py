@@ -7,7 +7,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = Path(__file__).resolve().parent/'netguard'
 sys.path.insert(0, str(GUARD))
-import sitecustomize as netguard  # noqa: E402  (the guard module; installing it is idempotent)
+import netguard  # noqa: E402  (the guard module; installing it is idempotent)
 netguard.install()
 
 def fresh_env(**extra) -> dict:

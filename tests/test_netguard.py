@@ -1,6 +1,7 @@
 """The network guard: network calls fail under it, loopback works, child processes are guarded too, and
 dlcourse's offline behaviour holds under it (no hub, pretrained weights refused within seconds)."""
 import importlib, socket, subprocess, sys, time
+from pathlib import Path
 import pytest
 from conftest import fresh_env, netguard
 
@@ -29,3 +30,14 @@ def test_dlcourse_device_fails_fast_offline():
     t0 = time.time()
     with pytest.raises(PretrainedUnavailable, match='pretrained=False'): create_timm_model('resnet18', pretrained=True)
     assert time.time() - t0 < 10, f'took {time.time() - t0:.1f}s: expected a quick refusal, not timm retrying'
+
+def test_tests_are_guarded_when_the_interpreter_has_its_own_sitecustomize(tmp_path):
+    """Debian's python3 imports a `sitecustomize` of its own at start-up; pytest run without tools/env.sh (so without
+    the guard's folder on PYTHONPATH) must still be guarded: conftest loads the guard by its own name, `netguard`"""
+    (tmp_path/'sitecustomize.py').write_text('SHADOW = True\n')  # the interpreter's own, imported first
+    code = ('import sys, socket, sitecustomize; assert sitecustomize.SHADOW; sys.path.insert(0, sys.argv[1]); '
+            'import conftest; socket.create_connection(("93.184.216.34", 80), timeout=1)')
+    env = {k: v for k, v in fresh_env().items() if k != 'DLCOURSE_NETGUARD_LOG'}
+    r = subprocess.run([sys.executable, '-c', code, str(Path(__file__).parent)], capture_output=True, text=True,
+                       env=dict(env, PYTHONPATH=str(tmp_path)), timeout=120)
+    assert r.returncode != 0 and 'NetworkBlocked' in r.stderr, r.stderr[-2000:]

@@ -43,7 +43,7 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT/'tests'/'netguard'))
-import sitecustomize as netguard  # noqa: E402  (refuses non-local connections)
+import netguard  # noqa: E402  (refuses non-local connections)
 netguard.install()
 warnings.simplefilter('ignore')
 import numpy as np, pandas as pd  # noqa: E402

@@ -24,7 +24,7 @@ if __name__ == '__main__':  # alone: our own cache and the network guard (fuzz.p
     os.environ.update(HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1', GRADIO_ANALYTICS_ENABLED='False')
     os.environ.pop('DLCOURSE_DATA', None)
     sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(GUARD))
-    import sitecustomize as _guard  # noqa: E402  (refuses non-local connections)
+    import netguard as _guard  # noqa: E402  (refuses non-local connections)
     _guard.install()
 
 PADDY_SMALL = dict(n_per_class=2, size=16, n_test=2)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 HOOK = '''
 import os, sys, time, json, resource, importlib.abc, importlib.util
-exec(compile(open({guard!r}).read(), 'netguard', 'exec'))  # the network guard, as tools/env.sh sets it
+sys.path.insert(0, {guard!r}); import netguard  # the network guard, as tools/env.sh sets it
 def _cpu():
     s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return s.ru_utime + s.ru_stime, c.ru_utime + c.ru_stime
@@ -79,7 +79,7 @@ def table(log: Path, what: str, top: int, wall: float) -> str:
 
 def run(part: str, env: dict, tmp: Path, top: int) -> str:
     "Run one part of the suite with the hook in `tmp`; its table"
-    log, guard = tmp/f'{part}.jsonl', ROOT/'tests'/'netguard'/'sitecustomize.py'
+    log, guard = tmp/f'{part}.jsonl', ROOT/'tests'/'netguard'
     (tmp/'sitecustomize.py').write_text(HOOK.format(guard=str(guard), log=str(log)))
     (tmp/'suite_cpu_plugin.py').write_text(PLUGIN)
     B = ROOT/'.venv'/'bin'
