@@ -105,6 +105,7 @@ def test_every_helper_leaves_global_state_alone(tmp_path):
     assert out.exists(), r.stdout[-2000:] + r.stderr[-2000:]
     res = json.loads(out.read_text())
     assert len(res['called']) > 100, f"only {len(res['called'])} helpers called"
+    assert not res['no_base_call'], f"neither a base call in tools/fuzz.py nor a reason in its SKIP: {res['no_base_call']}"
     moved = {h: d for h, d in res['changes'].items() if d and h not in CONSTRUCTORS}
     assert not moved, textwrap.indent(json.dumps(moved, indent=1), '  ')
     assert {'training.simple_cnn', 'sgd.init_linear', 'device.create_timm_model', 'lr_finder.train_eval'} <= set(

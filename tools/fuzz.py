@@ -407,6 +407,8 @@ BASE = {
     # helpers of the later lessons and of the runner, the writers and the shipped weights (issue 19's full run)
     'cli.lesson_order': Base(lambda: (M('cli').lesson_order, dict(nbs=[ROOT/'nbs'/'00_checks.ipynb',
                                                                        ROOT/'nbs'/'02_neural_net.ipynb']))),
+    'cli.lesson_preload': Base(lambda: (M('cli').lesson_preload, dict(nbs=[ROOT/'nbs'/'00_checks.ipynb',
+                                                                           ROOT/'nbs'/'02_neural_net.ipynb']))),
     'threads.cpu_cores': Base(f('threads', 'cpu_cores')),
     'threads.others_running': Base(f('threads', 'others_running', n=2, dt=0.0), cmp=lambda a, b: type(a) is type(b)),
     'threads.wait_env': Base(f('threads', 'wait_env', threads=2, env={}, others=0.0, cores=2)),
@@ -1348,7 +1350,9 @@ def main(argv=None):
     if a.state:
         changes, failed = state_audit([h for h in names if not only or only.search(h)], a.timeout)
         for h, d in changes.items(): print(f"{'SIDE' if d else 'OK':5} {h}: {'; '.join(d)}")
-        if a.json: Path(a.json).write_text(json.dumps(dict(called=sorted(changes), changes=changes, failed=failed)))
+        nob = [h for h in names if not (only and not only.search(h)) and not (BASE.get(h) or moved(h))]
+        if a.json: Path(a.json).write_text(json.dumps(dict(called=sorted(changes), changes=changes, failed=failed,
+                                                           no_base_call=nob)))
         return 0
     for h in names:
         if only and not only.search(h): continue
