@@ -37,7 +37,7 @@ def test_tests_are_guarded_when_the_interpreter_has_its_own_sitecustomize(tmp_pa
     (tmp_path/'sitecustomize.py').write_text('SHADOW = True\n')  # the interpreter's own, imported first
     code = ('import sys, socket, sitecustomize; assert sitecustomize.SHADOW; sys.path.insert(0, sys.argv[1]); '
             'import conftest; socket.create_connection(("93.184.216.34", 80), timeout=1)')
-    env = {k: v for k, v in fresh_env().items() if k != 'DLCOURSE_NETGUARD_LOG'}
+    env = fresh_env(DLCOURSE_NETGUARD_LOG=tmp_path/'own.log', PYTHONPATH=tmp_path)  # a log of its own: on purpose
     r = subprocess.run([sys.executable, '-c', code, str(Path(__file__).parent)], capture_output=True, text=True,
-                       env=dict(env, PYTHONPATH=str(tmp_path)), timeout=120)
+                       env=env, timeout=120)
     assert r.returncode != 0 and 'NetworkBlocked' in r.stderr, r.stderr[-2000:]

@@ -25,7 +25,7 @@ esac
 
 @pytest.fixture
 def me(tmp_path):
-    "This interpreter, as the fake `me`: 1 s for the benchmark"
+    "A fake standing in for the running interpreter: 1 s for the benchmark"
     (tmp_path/'me').mkdir()
     return str(fake(tmp_path/'me', 'python3'))
 
@@ -48,7 +48,8 @@ def test_keeps_the_running_one_unless_another_is_5pc_faster(tmp_path, me):
 
 def test_a_benchmark_that_fails_never_wins(tmp_path, me):
     bad = tmp_path/'python3.bad'
-    bad.write_text('#!/bin/sh\ncase "$3" in *ensurepip*) echo "$0"; echo cpython-' + WANT + ' ;; *) echo oops ;; esac\n')
+    bad.write_text('#!/bin/sh\ncase "$3" in *ensurepip*) echo "$0"; echo cpython-' + WANT
+                   + ' ;; *) echo oops ;; esac\n')
     bad.chmod(0o755)
     assert pp.speed(str(bad)) == float('inf') and pp.pick(me, WANT, [str(bad)]) == me
 

@@ -10,7 +10,8 @@ MathJax.
 
 In Chromium (one process, one tab, driven through the DevTools protocol: `browser.DevTools`), every site page and
 the run pages that can differ from them in the browser (`browser_run_pages`), at 1280 px and at 400 px (opened at the
-width the window has, then resized, not reloaded), with the tab behind a blank one: Chromium lays the pages out and runs their scripts and MathJax, but paints nothing:
+width the window has, then resized, not reloaded), with the tab behind a blank one: Chromium lays the pages out and
+runs their scripts and MathJax, but paints nothing:
 - the page does not scroll sideways, and every code block (`pre`: code, outputs, markdown code) fits or scrolls
   inside its own box: none is cut off by a box that hides what overflows;
 - it requests nothing but its own files (no network), none fails to load, and no script throws;

@@ -1255,12 +1255,15 @@ RNG_BY_DESIGN = {'training.simple_cnn', 'transfer.simple_cnn', 'sgd.init_linear'
                  'device.create_timm_model', 'model_zoo.zoo_model', 'device.seed_everything',
                  'lr_finder.train_eval'}  # builds and trains a model from the global RNGs: compare_runs seeds each run
 
-def state_audit(names, timeout) -> tuple[dict, dict]:
-    "Each helper's base call once, with snapshots of the global state (RNGs drawn from included) before and after"
-    changes, failed = {}, {}
+def state_audit(names, timeout) -> tuple[dict, dict, list]:
+    """Each helper's base call once, with snapshots of the global state (RNGs drawn from included) before and after:
+    (changes, failed, the helpers of `names` with no base call)"""
+    changes, failed, no_base = {}, {}, []
     for h in names:
         base = BASE.get(h) or moved(h)
-        if base is None: continue
+        if base is None:
+            if h not in FIRST_USE: no_base.append(h)  # those are called below, each in a fresh process
+            continue
         try: fn, kw = base.make()
         except Exception as e: failed[h] = f'fixture: {short(e)}'; continue
         before, rng = global_state(), rng_state()
@@ -1277,7 +1280,7 @@ def state_audit(names, timeout) -> tuple[dict, dict]:
                            text=True, env=env, timeout=600)
         if r.returncode: failed[h] = short(r.stderr.strip().splitlines()[-1:]); continue
         changes[h] = json.loads(r.stdout.strip().splitlines()[-1])
-    return changes, failed
+    return changes, failed, no_base
 
 def import_effects(modules):
     "Import each module in turn: does the import change global state?"
@@ -1348,9 +1351,8 @@ def main(argv=None):
         record(c, 'SIDE' if d else 'OK', '; '.join(d))
     names = [h for h in helpers if h not in SKIP] + [h for h in BASE if h not in helpers and h.count('.') == 2]
     if a.state:
-        changes, failed = state_audit([h for h in names if not only or only.search(h)], a.timeout)
+        changes, failed, nob = state_audit([h for h in names if not only or only.search(h)], a.timeout)
         for h, d in changes.items(): print(f"{'SIDE' if d else 'OK':5} {h}: {'; '.join(d)}")
-        nob = [h for h in names if not (only and not only.search(h)) and not (BASE.get(h) or moved(h))]
         if a.json: Path(a.json).write_text(json.dumps(dict(called=sorted(changes), changes=changes, failed=failed,
                                                            no_base_call=nob)))
         return 0
@@ -1377,7 +1379,7 @@ def main(argv=None):
         cls, why = classify(case, ('exc', RuntimeError('no base')), a.timeout)
         record(case, cls, why)
     for case, cls, why in edge_probes(only, max(a.timeout, 300)): record(case, cls, why)
-    changes, failed = state_audit([h for h in names + list(FIRST_USE) if not only or only.search(h)], a.timeout)
+    changes, failed, _ = state_audit([h for h in names + list(FIRST_USE) if not only or only.search(h)], a.timeout)
     for h, d in changes.items():
         by_design = h in RNG_BY_DESIGN and all('RNG' in x for x in d)
         record(Case(h, 'global state', 'before/after: RNGs drawn from, pandas options, environment, sys.path, '

@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """Print the path of the fastest CPython on this machine of the same version as the one running this script.
 
-    python3 tools/pick_python.py        # tools/setup-env.sh creates .venv with what it prints (unless $PYTHON is set)
+    python3 tools/pick_python.py    # tools/setup-env.sh creates .venv with what it prints (unless $PYTHON is set)
 
-Builds of one Python version differ in speed. On this project's CI machine, Debian's python3.11 (compiled with
-profile-guided and link-time optimisation, linked statically) ran a pure-Python benchmark in three quarters of the time of
-pyenv's build of 3.11 (compiled by default without them, as a shared library), and the whole test suite 9% faster
-(CONTRIBUTING.md, "Keep the budget"). The candidates: every `python3` and `python3.X` on the PATH, and in /usr/bin
-and /usr/local/bin, of this interpreter's major.minor version (so the packages are the same), that can create a
-virtual environment (`venv` and `ensurepip` import). Each runs a short pure-Python benchmark, the best of five; the
-fastest wins if it is at least 5% faster than this interpreter. What was measured goes to stderr. Standard library only.
+Builds of one Python version differ in speed. On this project's CI machine, Debian's python3.11 (linked statically,
+built with Debian's optimisation flags) ran a pure-Python benchmark in three quarters of the time of pyenv's build of
+3.11 (by default without profile-guided or link-time optimisation, as a shared library), and the whole test suite 9%
+faster (CONTRIBUTING.md, "Keep the budget"). The candidates: every `python3` and `python3.X` on the PATH, and in
+/usr/bin and /usr/local/bin, that is CPython of this interpreter's major.minor version (so the packages are the same)
+and can create a virtual environment (`venv` and `ensurepip` import). Each runs a short pure-Python benchmark, the
+best of five; the fastest wins if it is at least 5% faster than this interpreter. What was measured goes to stderr.
+Standard library only.
 """
 import os, shutil, subprocess, sys
 
