@@ -22,11 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+sys.path.insert(0, str(ROOT/'tools'))
+from runenv import suite_env  # tools/env.sh's environment, the one tools/test.sh runs under
 
-def suite_env() -> dict:
-    "The environment tools/test.sh runs under: tools/env.sh sourced by bash, read back"
-    out = subprocess.run(['bash', '-c', '. tools/env.sh && env -0'], capture_output=True, cwd=ROOT, check=True).stdout
-    return dict(kv.split('=', 1) for kv in out.decode().split('\0') if '=' in kv)
 
 def machine() -> str:
     import torch

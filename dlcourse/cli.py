@@ -349,6 +349,8 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
     out_dir = Path(out_dir).resolve(); out_dir.mkdir(parents=True, exist_ok=True)
     nbs, jobs = [Path(nb).resolve() for nb in nbs], check_int(jobs, 'jobs')
     after, env = lesson_order(nbs, skip), lesson_env(max(1, cpu_cores() // jobs))
+    scratch = tempfile.mkdtemp(prefix='dlcourse-lessons-')  # the lessons' TMPDIR: what they leave there goes
+    env = dict(env, TMPDIR=scratch)                          # with the run, however they end
     todo, running, rows, n = list(range(len(nbs))), {}, {}, len(nbs)
     tmp = lambda i: out_dir/f'.{nbs[i].stem}.run-{os.getpid()}.ipynb'
     def finish(i, status):
@@ -372,7 +374,7 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
     except KeyboardInterrupt:  # Ctrl-C: stop the lessons still running; the rows so far, theirs marked
         for i in list(running):
             running[i][0].kill(); running[i][0].wait(); finish(i, 'interrupted')
-    finally: launcher.close(); stop.restore()
+    finally: launcher.close(); stop.restore(); shutil.rmtree(scratch, ignore_errors=True)
     return [rows[i] for i in sorted(rows)]
 
 def results_table(rows:list[dict]) -> str:

@@ -26,9 +26,12 @@ Each case is classified:
 The script always exits 0: it is a measuring instrument, not a test (tests/test_fuzz_classes.py holds the tests).
 Everything it writes goes to a private temporary folder (also used as DLCOURSE_CACHE); the network stays off.
 """
-import os, sys, tempfile, shutil
+import atexit, os, sys, tempfile, shutil
 TMP = tempfile.mkdtemp(prefix='dlcourse-fuzz-')
-os.environ.update(DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
+_OWNER = os.getpid()  # removed when this process exits, however this module is used (alone, or by a test); not by a fork
+atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(TMP, ignore_errors=True))
+tempfile.tempdir = TMP  # every other temporary folder (tools/fuzz_edges.py's probes, the writers they start) goes in it
+os.environ.update(TMPDIR=TMP, DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
                   MPLBACKEND='Agg', DLCOURSE_NETGUARD_LOG=os.path.join(TMP, 'netguard.log'),
                   MPLCONFIGDIR=os.path.join(TMP, 'mpl'), FASTAI_HOME=os.path.join(TMP, 'fastai'),
                   TORCH_HOME=os.path.join(TMP, 'torch'))  # every cache a helper might fill stays in TMP
@@ -1435,5 +1438,4 @@ def report(results, base_fail, no_base, skipped, wall, cpu):
 if __name__ == '__main__':
     try: main()
     except BaseException: traceback.print_exc()  # a measuring instrument: report, never fail the caller
-    finally: shutil.rmtree(TMP, ignore_errors=True)
     sys.exit(0)

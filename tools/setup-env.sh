@@ -16,6 +16,10 @@ stamp="$VENV/.dlcourse-installed"
 want=$(sha256sum pyproject.toml | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "== installing dlcourse and its dependencies into $VENV (first time: a few minutes; torch is large)"
+  free=$(df -Pk "$VENV" | awk 'NR == 2 { printf "%.1f", $4 / 1048576 }')
+  if awk -v f="$free" 'BEGIN { exit !(f < 7) }'; then  # measured: .venv is 6.6 GB with torch's x86_64 (CUDA) build
+    echo "warning: $free GB free where $VENV is; the install takes about 7 GB on x86_64 (less on aarch64)" >&2
+  fi
   t0=$(date +%s)
   "$VENV/bin/pip" install -q --disable-pip-version-check -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
   "$VENV/bin/python" -c "import dlcourse, torch, fastai, timm, nbdev" || { echo "install failed" >&2; exit 1; }

@@ -40,8 +40,8 @@ def flagged_cells(nb:Path, flag:str) -> int:
 
 def base_env() -> dict:
     "tools/env.sh's environment (network guard, one thread per process, the real data if it is beside the clone)"
-    out = subprocess.run(['bash', '-c', '. tools/env.sh && env -0'], capture_output=True, cwd=ROOT, check=True).stdout
-    env = dict(kv.split('=', 1) for kv in out.decode().split('\0') if '=' in kv)
+    from runenv import suite_env  # (tools/ is on sys.path: this script's own folder)
+    env = suite_env()
     shutil.rmtree(env.pop('DLCOURSE_CACHE'), ignore_errors=True)
     return env
 

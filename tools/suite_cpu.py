@@ -12,7 +12,7 @@ environment of tools/env.sh, with a `sitecustomize` put first on PYTHONPATH that
 nbdev-test's workers it wraps `nbdev.test.test_nb`; in pytest a plugin wraps each test. Not counted: processes
 nobody waits for (Chromium's renderer, ~15-30 CPU s in test_site). Figures taken on a busy machine are inflated.
 """
-import argparse, importlib.util, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +59,9 @@ def pytest_runtest_protocol(item, nextitem):
 '''
 
 def suite_env(hook_dir: Path) -> dict:
-    "tools/env.sh's environment, read by bench/run.py's `suite_env`, with `hook_dir` first on PYTHONPATH"
-    spec = importlib.util.spec_from_file_location('bench_run', ROOT/'bench'/'run.py')
-    bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)
-    env = bench.suite_env()
+    "tools/env.sh's environment (tools/runenv.py), with `hook_dir` first on PYTHONPATH"
+    from runenv import suite_env  # (tools/ is on sys.path: this script's own folder)
+    env = suite_env()
     env['PYTHONPATH'] = os.pathsep.join([str(hook_dir), env.get('PYTHONPATH', '')])
     return env
 
@@ -99,9 +98,5 @@ if __name__ == '__main__':
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         env = suite_env(Path(d))  # one environment for both parts: pytest finds what the notebooks cached, as in CI
-        try:
-            for part in (['nbdev', 'pytest'] if a.part == 'both' else [a.part]):
-                print(run(part, env, Path(d), a.top), flush=True)
-        finally:
-            for k in ('DLCOURSE_CACHE', 'HF_HUB_CACHE', 'DLCOURSE_NETGUARD_LOG'):  # what tools/env.sh made
-                subprocess.run(['rm', '-rf', env[k]], check=False)
+        for part in (['nbdev', 'pytest'] if a.part == 'both' else [a.part]):  # (runenv removes the run's folder)
+            print(run(part, env, Path(d), a.top), flush=True)

@@ -8,6 +8,7 @@ bash tools/setup-env.sh || exit 1
 B=.venv/bin
 fail=0; npass=0; nfail=0
 t_start=$(date +%s)
+. tools/env.sh   # data, flags, caches and TMPDIR in one folder removed when this script exits, network guard, threads
 ctf=$(mktemp)
 cpu_read() {  # CPU seconds (user + system) of the processes this script waited for, as `times > $ctf` wrote them
   tail -1 "$ctf" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1]*60 + u[2] + s[1]*60 + s[2] }'
@@ -26,7 +27,6 @@ if [ -n "$changed" ]; then
   echo "nbdev-export changed these files (run it and commit):"; echo "$changed"; fail=1; nfail=$((nfail+1))
 else npass=$((npass+1)); fi
 
-. tools/env.sh   # data, flags, cache, network guard, one thread per process
 if [ -n "$DLCOURSE_FLAGS" ]; then echo "== real data from DLCOURSE_DATA=$DLCOURSE_DATA: running #| kaggle cells too"; fi
 
 echo "== nbdev-test (network blocked; 2 notebooks at a time; seconds per notebook, and cells over 5 s)"
@@ -47,7 +47,6 @@ echo "== nbdev-test: $((nbs - bad)) of $nbs notebooks passed in $((t1 - t0))s ($
 if [ -s "$DLCOURSE_NETGUARD_LOG" ]; then
   echo "network access was attempted during the notebooks:"; cat "$DLCOURSE_NETGUARD_LOG"; fail=1; nfail=$((nfail+1))
 fi
-rm -f "$errlog"
 
 echo "== pytest (2 processes; the 10 slowest tests listed)"
 junit=$(mktemp)
@@ -69,7 +68,6 @@ PY
 fi
 [ $prc -eq 0 ] || { fail=1; [ "$pf" -gt 0 ] || nfail=$((nfail+1)); }
 echo "== pytest: $((t3 - t2))s ($((c3 - c2)) s of CPU)"
-rm -rf "$DLCOURSE_CACHE" "$DLCOURSE_NETGUARD_LOG" "$junit" "$ctf"
 
 echo "== whole suite: $(( $(date +%s) - t_start ))s (nbdev-test $((t1 - t0))s, pytest $((t3 - t2))s)"
 echo "$npass passed, $nfail failed"
