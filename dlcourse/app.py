@@ -254,11 +254,16 @@ def _environ_kept():
 def make_app(clf:Classifier, # the classifier to serve
              examples=(), # image paths to offer as examples
              top:int=3, # how many classes to show
+             keep_uploads:int=600, # seconds Gradio keeps an uploaded photo on disk; all go when the app stops
             ):
     "A Gradio app: an image in, the `top` classes with their probabilities out (no analytics; no variable set)"
+    keep = check_int(keep_uploads, 'keep_uploads', lo=1)
     import gradio as gr  # heavy: only when an app is made
     first = list(examples)[:1]  # shown when the page opens, with its answer
-    with _environ_kept(), gr.Blocks(title='Paddy disease classifier', analytics_enabled=False) as app:
+    # delete_cache: Gradio keeps a copy of every upload (in GRADIO_TEMP_DIR, else /tmp/gradio) until told otherwise;
+    # checked every `keep` seconds, and emptied when the server stops (the examples' own copies stay)
+    with _environ_kept(), gr.Blocks(title='Paddy disease classifier', analytics_enabled=False,
+                                    delete_cache=(keep, keep)) as app:
         gr.Markdown('# Paddy disease classifier\nDrop a photo of a rice leaf: the model gives its top diseases.')
         with gr.Row():
             img = gr.Image(first[0] if first else None, type='filepath', label='leaf photo', sources=['upload'],

@@ -557,7 +557,12 @@ def _app(a) -> int:
     # this process only serves the app: no usage statistics to Gradio or Hugging Face, set before gradio is imported
     os.environ.update(GRADIO_ANALYTICS_ENABLED='False', HF_HUB_DISABLE_TELEMETRY='1')
     from dlcourse.app import serve  # torch and gradio: imported only to serve the app
-    serve(a.model, port=port, host=a.host)
+    def stop(*_): raise KeyboardInterrupt
+    # `kill` or a closed terminal stops the app as Ctrl-C does: Gradio closes the server and deletes the uploads
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try: serve(a.model, port=port, host=a.host)
+    finally:
+        for sig, h in old.items(): signal.signal(sig, h)
     return 0
 
 def _weights(a, force:bool|None=None) -> int:

@@ -19,7 +19,7 @@ def model_dir(tmp_path_factory):
 class AppServer:
     "`dlcourse app --model M --port P` in its own process, started with `HOSTILE_ENV` and a network-guard log"
     def __init__(self, model_dir, tmp):
-        self.port, self.log = free_port(), tmp/'net.log'
+        self.port, self.log, self.uploads = free_port(), tmp/'net.log', tmp  # Gradio's upload cache: tmp
         env = fresh_env(**HOSTILE_ENV, GRADIO_TEMP_DIR=tmp, DLCOURSE_NETGUARD_LOG=self.log, OMP_NUM_THREADS=1)
         self.p = subprocess.Popen([str(Path(sys.executable).parent/'dlcourse'), 'app', '--model', str(model_dir),
                                    '--port', str(self.port)], cwd=tmp, env=env, stdout=subprocess.PIPE,
@@ -59,6 +59,8 @@ def check_same_top_class(client, model_dir):
         assert len(res['confidences']) == 3
         for c in res['confidences']: assert abs(c['confidence'] - ours[c['label']]) < 1e-4
 
+BAD = ('notes.jpg', 'empty.png', 'huge.png')  # not an image, empty, too large
+
 def check_bad_uploads(client, tmp_path):
     "Not an image, empty, huge: each gets a clear message, no server path, and the server goes on serving"
     from gradio_client import handle_file
@@ -66,7 +68,7 @@ def check_bad_uploads(client, tmp_path):
     (tmp_path/'notes.jpg').write_text('this is text, not a picture')
     (tmp_path/'empty.png').write_bytes(b'')
     Image.new('1', (9000, 6000)).save(tmp_path/'huge.png')  # 54 megapixels: small on disk, too big to decode
-    cases = [('notes.jpg', 'not an image file'), ('empty.png', 'the file is empty'), ('huge.png', 'too large')]
+    cases = list(zip(BAD, ['not an image file', 'the file is empty', 'too large']))
     for name, msg in cases:
         with pytest.raises(Exception) as e: client.predict(handle_file(str(tmp_path/name)), api_name='/predict')
         assert msg in str(e.value), (name, str(e.value))
@@ -92,6 +94,16 @@ def check_never_shares(server):
     assert not log.strip(), f'network access attempted:\n{log}\n{out}'
     assert 'gradio.live' not in out and 'public' not in out.lower(), out
 
+def upload_copies(server) -> list:
+    "Gradio's copies of check_bad_uploads' files, in the server's upload cache"
+    return [p for p in server.uploads.rglob('*') if p.is_file() and p.name in BAD]
+
+def check_uploads_deleted(server, kept: list):
+    "`kill` stopped the app as Ctrl-C does (exit 0), and Gradio's copies of the uploads went with it (`keep_uploads`)"
+    assert len(kept) == len(BAD)  # kept while it served (10 minutes)
+    assert server.p.returncode == 0, server.stop()
+    assert upload_copies(server) == []
+
 # One test on one server, so that pytest-xdist's two workers don't each start an app.
 @pytest.mark.costly(cpu_s=10)  # with its server (the module's fixtures): measured 8.6-9.8
 def test_app_serves_and_never_shares(server, model_dir, tmp_path):
@@ -100,7 +112,9 @@ def test_app_serves_and_never_shares(server, model_dir, tmp_path):
     check_same_top_class(client, model_dir)
     check_bad_uploads(client, tmp_path)
     if browser.CHROMIUM is not None: check_page_in_browser(server.url, tmp_path)
-    check_never_shares(server)
+    kept = upload_copies(server)
+    check_never_shares(server)  # stops it
+    check_uploads_deleted(server, kept)
     if browser.CHROMIUM is None:
         pytest.skip(f'the app answers as the model does, and shares nothing; {browser.NO_CHROMIUM}')
 

@@ -31,7 +31,7 @@ mkdir -p "$DLCOURSE_RUN_DIR/cache" "$DLCOURSE_RUN_DIR/hf" "$DLCOURSE_RUN_DIR/tmp
 export DLCOURSE_CACHE=$DLCOURSE_RUN_DIR/cache
 export DLCOURSE_NETGUARD_LOG=$DLCOURSE_RUN_DIR/netguard.log
 export HF_HUB_OFFLINE=1
-export HF_HUB_CACHE=$DLCOURSE_RUN_DIR/hf  # timm's weights cache: the shipped weights are installed there, not in your home
+export HF_HUB_CACHE=$DLCOURSE_RUN_DIR/hf  # timm's weights cache: the shipped weights go there, not in your home
 export TMPDIR=$DLCOURSE_RUN_DIR/tmp
 export DLCOURSE_EXERCISES=fill
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}

@@ -28,7 +28,7 @@ Everything it writes goes to a private temporary folder (also used as DLCOURSE_C
 """
 import atexit, os, sys, tempfile, shutil
 TMP = tempfile.mkdtemp(prefix='dlcourse-fuzz-')
-_OWNER = os.getpid()  # removed when this process exits, however this module is used (alone, or by a test); not by a fork
+_OWNER = os.getpid()  # removed when this process exits, however the module is used (alone, by a test); not by a fork
 atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(TMP, ignore_errors=True))
 tempfile.tempdir = TMP  # every other temporary folder (tools/fuzz_edges.py's probes, the writers they start) goes in it
 os.environ.update(TMPDIR=TMP, DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
