@@ -554,15 +554,21 @@ def _docs(a) -> int:
 def _app(a) -> int:
     "`dlcourse app`: serve the classifier until interrupted (never shared; on 127.0.0.1 unless --host)"
     port = check_int(a.port, 'port', lo=1024, hi=65535)
-    # this process only serves the app: no usage statistics to Gradio or Hugging Face, set before gradio is imported
+    # this process only serves the app: no usage statistics to Gradio or Hugging Face, set before gradio is imported;
+    # and Gradio's copies of the uploads in a folder of its own that only you can read, removed when it stops
+    # (unless you chose one: GRADIO_TEMP_DIR; else they would go to /tmp/gradio, shared with every user)
+    own = None if os.environ.get('GRADIO_TEMP_DIR') else tempfile.mkdtemp(prefix='dlcourse-app-')
     os.environ.update(GRADIO_ANALYTICS_ENABLED='False', HF_HUB_DISABLE_TELEMETRY='1')
-    from dlcourse.app import serve  # torch and gradio: imported only to serve the app
+    if own: os.environ['GRADIO_TEMP_DIR'] = own
     def stop(*_): raise KeyboardInterrupt
     # `kill` or a closed terminal stops the app as Ctrl-C does: Gradio closes the server and deletes the uploads
     old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try: serve(a.model, port=port, host=a.host)
+    try:
+        from dlcourse.app import serve  # torch and gradio: imported only to serve the app
+        serve(a.model, port=port, host=a.host)
     finally:
         for sig, h in old.items(): signal.signal(sig, h)
+        if own: shutil.rmtree(own, ignore_errors=True)
     return 0
 
 def _weights(a, force:bool|None=None) -> int:

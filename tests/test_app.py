@@ -4,7 +4,7 @@ with bad uploads (not an image, empty, huge), and shown in headless Chromium wit
 The one app server the suite starts runs with the variables that switch Gradio's sharing on (issue 19 class 1:
 `GRADIO_SHARE=True`, Kaggle's `KAGGLE_KERNEL_RUN_TYPE`) and the network guard's log: while it serves, it listens on
 127.0.0.1 only, attempts no outbound connection and prints no share link."""
-import subprocess, sys
+import stat, subprocess, sys
 from pathlib import Path
 import pytest
 from conftest import HOSTILE_ENV, ROOT, fresh_env, free_port, listening_addresses, wait_for_page
@@ -19,8 +19,8 @@ def model_dir(tmp_path_factory):
 class AppServer:
     "`dlcourse app --model M --port P` in its own process, started with `HOSTILE_ENV` and a network-guard log"
     def __init__(self, model_dir, tmp):
-        self.port, self.log, self.uploads = free_port(), tmp/'net.log', tmp  # Gradio's upload cache: tmp
-        env = fresh_env(**HOSTILE_ENV, GRADIO_TEMP_DIR=tmp, DLCOURSE_NETGUARD_LOG=self.log, OMP_NUM_THREADS=1)
+        self.port, self.log, self.tmp = free_port(), tmp/'net.log', tmp
+        env = fresh_env(**HOSTILE_ENV, TMPDIR=tmp, DLCOURSE_NETGUARD_LOG=self.log, OMP_NUM_THREADS=1)
         self.p = subprocess.Popen([str(Path(sys.executable).parent/'dlcourse'), 'app', '--model', str(model_dir),
                                    '--port', str(self.port)], cwd=tmp, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
@@ -94,15 +94,17 @@ def check_never_shares(server):
     assert not log.strip(), f'network access attempted:\n{log}\n{out}'
     assert 'gradio.live' not in out and 'public' not in out.lower(), out
 
-def upload_copies(server) -> list:
-    "Gradio's copies of check_bad_uploads' files, in the server's upload cache"
-    return [p for p in server.uploads.rglob('*') if p.is_file() and p.name in BAD]
+def uploads(server) -> dict:
+    "The app's own upload folders under its TMPDIR: {folder: (its mode, Gradio's copies of check_bad_uploads' files)}"
+    return {d: (stat.S_IMODE(d.stat().st_mode), sorted(p.name for p in d.rglob('*') if p.is_file() and p.name in BAD))
+            for d in server.tmp.glob('dlcourse-app-*')}
 
-def check_uploads_deleted(server, kept: list):
-    "`kill` stopped the app as Ctrl-C does (exit 0), and Gradio's copies of the uploads went with it (`keep_uploads`)"
-    assert len(kept) == len(BAD)  # kept while it served (10 minutes)
+def check_uploads_deleted(server, seen: dict):
+    """While it served, Gradio's copies of the uploads were in one folder of the app's own that only its user can read
+    (not /tmp/gradio, shared by all); `kill` stopped the app as Ctrl-C does (exit 0), and the folder went with it"""
+    assert list(seen.values()) == [(0o700, sorted(BAD))], seen
     assert server.p.returncode == 0, server.stop()
-    assert upload_copies(server) == []
+    assert uploads(server) == {}
 
 # One test on one server, so that pytest-xdist's two workers don't each start an app.
 @pytest.mark.costly(cpu_s=10)  # with its server (the module's fixtures): measured 8.6-9.8
@@ -112,9 +114,9 @@ def test_app_serves_and_never_shares(server, model_dir, tmp_path):
     check_same_top_class(client, model_dir)
     check_bad_uploads(client, tmp_path)
     if browser.CHROMIUM is not None: check_page_in_browser(server.url, tmp_path)
-    kept = upload_copies(server)
+    seen = uploads(server)
     check_never_shares(server)  # stops it
-    check_uploads_deleted(server, kept)
+    check_uploads_deleted(server, seen)
     if browser.CHROMIUM is None:
         pytest.skip(f'the app answers as the model does, and shares nothing; {browser.NO_CHROMIUM}')
 
