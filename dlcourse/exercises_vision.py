@@ -4,7 +4,7 @@
 
 # %% ../nbs/96_exercises_vision.ipynb #c9acafe5
 from __future__ import annotations
-import json, math, statistics, tempfile
+import json, math, statistics
 from pathlib import Path
 from .exercises import Exercise, Case, differs
 
@@ -324,10 +324,10 @@ def open_upload(f, # the uploaded file's path
     except OSError: return None, f'{name}: the image file is damaged or truncated'
 
 def _upload_files() -> dict:
-    "Small files as people upload them, written (afresh, atomically) to a temporary folder: {name: path}"
+    "Small files as people upload them, written (afresh, atomically) to a folder of the cache: {name: path}"
     import io, numpy as np
     from PIL import Image
-    from dlcourse.files import write_atomic
+    from dlcourse.files import cache_root, write_atomic
     rgb = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
     def encoded(a, fmt, mode=None):
         b = io.BytesIO(); im = Image.fromarray(np.ascontiguousarray(a))
@@ -336,7 +336,7 @@ def _upload_files() -> dict:
     data = {'gray.png': encoded(rgb[..., 0], 'PNG'), 'leaf.png': encoded(np.dstack([rgb, rgb[..., :1]]), 'PNG'),
             'leaf.gif': encoded(rgb, 'GIF', 'P'), 'empty.jpg': b'', 'notes.jpg': b'a text file, not a picture\n',
             'cut.jpg': jpeg[:len(jpeg)//2]}
-    folder = Path(tempfile.gettempdir())/'dlcourse-exercises'/'uploads'
+    folder = cache_root()/'exercise-uploads'  # yours: a fixed name in the shared /tmp could be another user's
     return {n: str(write_atomic(folder/n, d)) for n, d in data.items()}
 
 # %% ../nbs/96_exercises_vision.ipynb #3e4b5fbc

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01a_photo.ipynb #dfb84524
 from __future__ import annotations
-import hashlib, io, json, math, os, tempfile, time
+import hashlib, io, json, math, os, time
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -196,7 +196,7 @@ def paddy_vision_learner(path=None, # a Paddy-layout folder (train_images/<label
         model = zero_head(create_timm_model(arch, pretrained=pretrained, num_classes=dls.c))
     dls.add_tfms([Normalize.from_stats(*model_stats(model))], 'after_batch')
     kwargs.setdefault('metrics', accuracy)
-    kwargs.setdefault('model_dir', Path(tempfile.gettempdir())/'dlcourse-models')  # lr_find's scratch copy
+    kwargs.setdefault('model_dir', cache_root()/'models')  # lr_find's scratch copy: yours, not in the shared /tmp
     learn = Learner(dls, model.to(memory_format=torch.channels_last),  # channels_last: about 1/3 faster on a CPU
                     loss_func=CrossEntropyLossFlat(), splitter=body_head_splitter, **kwargs)
     if pretrained: learn.freeze()  # as `vision_learner` does: only the new head (and batch norms) train at first

@@ -3,6 +3,7 @@ with `GRADIO_SHARE=True` or on Kaggle (`KAGGLE_KERNEL_RUN_TYPE`), which switch G
 listen on 127.0.0.1 unless `--host` (`host=`) says otherwise, and then they print a warning. Run with the network
 guard on: no outbound connection is attempted (the conftest fixture fails any test that tries one)."""
 import contextlib, io
+from pathlib import Path
 import pytest
 from conftest import HOSTILE_ENV, free_port
 
@@ -43,3 +44,18 @@ def test_cli_has_a_host_option():
     a = _parser().parse_args(['app'])
     assert a.host == '127.0.0.1'
     assert _parser().parse_args(['app', '--host', '0.0.0.0']).host == '0.0.0.0'
+
+def test_nothing_under_a_fixed_name_in_the_shared_temporary_folder(tmp_path, monkeypatch):
+    """/tmp is shared by every user of a machine: a folder of a fixed name there (`/tmp/dlcourse-models`) is whoever
+    made it first's, and the next user's lr_find or exercise check fails on it, or writes where that user points it.
+    The helpers keep such folders in your cache (`cache_root()`); the temporary folder only through tempfile's private
+    names. Checked on the code (no `gettempdir()`, no literal '/tmp') and on the two helpers that had such a folder."""
+    import re
+    from conftest import ROOT
+    from dlcourse.files import cache_root
+    hits = [f'{p.name}:{i}' for p in sorted((ROOT/'dlcourse').glob('*.py'))
+            for i, l in enumerate(p.read_text().splitlines(), 1) if re.search(r"gettempdir\(|['\"]/tmp\b", l)]
+    assert not hits, hits
+    monkeypatch.setenv('DLCOURSE_CACHE', str(tmp_path/'cache'))
+    from dlcourse.exercises_vision import _upload_files
+    assert all(Path(f).parent == cache_root()/'exercise-uploads' for f in _upload_files().values())
