@@ -99,7 +99,8 @@ def ddp_launch(target:str, # the training function as 'module:function'; called 
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}',
                '--no-python', sys.executable, '-c', _WORKER, target, out, json.dumps(kwargs)]
-        env = dict(os.environ, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))
+        env = dict(os.environ, OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'),
+                   TMPDIR=out)  # torchrun's own folders (torchelastic_*) go with `out`, not left in /tmp
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         done = all((Path(out)/f'rank{i}.pt').exists() for i in range(nproc))
         if r.returncode != 0 and not done:

@@ -68,3 +68,17 @@ def test_the_suite_makes_its_run_folder_first():
     first = lambda pat: next(i for i, l in enumerate(lines) if re.search(pat, l))
     assert first(r'^\. tools/env\.sh') < first(r'mktemp')
     assert not any(re.search(r'\brm -r?f\b', l) for l in lines)  # nothing left to remove by hand
+
+def test_leftovers_are_listed_and_fail_the_suite(tmp_path):
+    "tools/test.sh, after the notebooks: anything in TMPDIR but the caches kept there on purpose is listed, and fails"
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('runenv', ROOT/'tools'/'runenv.py')
+    runenv = importlib.util.module_from_spec(spec); spec.loader.exec_module(runenv)
+    (tmp_path/'torchinductor_root').mkdir(); (tmp_path/'gradio').mkdir()
+    assert runenv.leftovers(tmp_path) == []
+    (tmp_path/'tmpab12').mkdir(); (tmp_path/'tmpab12'/'model.pth').write_bytes(b'x' * 2_000_000)
+    (tmp_path/'notes.txt').write_text('x'); (tmp_path/'gradio-old').mkdir()
+    assert runenv.leftovers(tmp_path) == ['tmpab12 (2.0 MB)', 'notes.txt (0.0 MB)', 'gradio-old (0.0 MB)']
+    r = subprocess.run([sys.executable, 'tools/runenv.py', '--leftovers', str(tmp_path)], cwd=ROOT, capture_output=True,
+                       text=True)
+    assert r.returncode == 1 and 'tmpab12 (2.0 MB)' in r.stdout

@@ -9,7 +9,7 @@ B=.venv/bin
 fail=0; npass=0; nfail=0
 t_start=$(date +%s)
 . tools/env.sh   # data, flags, caches and TMPDIR in one folder removed when this script exits, network guard, threads
-ctf=$(mktemp)
+ctf=$(mktemp -p "$DLCOURSE_RUN_DIR")
 cpu_read() {  # CPU seconds (user + system) of the processes this script waited for, as `times > $ctf` wrote them
   tail -1 "$ctf" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1]*60 + u[2] + s[1]*60 + s[2] }'
 }  # (CPU seconds are far less noisy than wall time when the machine is shared)
@@ -31,7 +31,7 @@ if [ -n "$DLCOURSE_FLAGS" ]; then echo "== real data from DLCOURSE_DATA=$DLCOURS
 
 echo "== nbdev-test (network blocked; 2 notebooks at a time; seconds per notebook, and cells over 5 s)"
 nbs=$(ls nbs/*.ipynb | grep -v '/_' | wc -l)
-errlog=$(mktemp)
+errlog=$(mktemp -p "$DLCOURSE_RUN_DIR")
 t0=$(date +%s); times > "$ctf"; c0=$(cpu_read)
 $B/nbdev-test --n-workers 2 --timing --cell-timing-min 5 --flags "$DLCOURSE_FLAGS" 2> >(tee "$errlog" >&2)
 rc=$?
@@ -47,9 +47,12 @@ echo "== nbdev-test: $((nbs - bad)) of $nbs notebooks passed in $((t1 - t0))s ($
 if [ -s "$DLCOURSE_NETGUARD_LOG" ]; then
   echo "network access was attempted during the notebooks:"; cat "$DLCOURSE_NETGUARD_LOG"; fail=1; nfail=$((nfail+1))
 fi
+# A lesson removes what it puts in the temporary folder (a learner runs it again and again): after the notebooks,
+# TMPDIR holds only the caches kept there on purpose (tools/runenv.py's KEPT)
+$B/python tools/runenv.py --leftovers "$TMPDIR" || { fail=1; nfail=$((nfail+1)); }
 
 echo "== pytest (2 processes; the 10 slowest tests listed)"
-junit=$(mktemp)
+junit=$(mktemp -p "$DLCOURSE_RUN_DIR")
 t2=$(date +%s); times > "$ctf"; c2=$(cpu_read)
 $B/python -m pytest -q -p no:cacheprovider -n 2 --maxschedchunk 1 --durations=10 --junitxml="$junit" tests
 prc=$?
