@@ -360,7 +360,9 @@ def run_lessons(nbs, # notebooks to run (from `lesson_notebooks`)
         if status != 'ok': log(text.strip()[-3000:])
         log(f'[{i+1}/{n}] {nbs[i].stem}: {status} in {time.time() - t0:.1f}s')
         rows[i] = dict(lesson=nbs[i].stem, seconds=round(time.time() - t0, 1), status=status, html=html)
-    launcher, stop = _Launcher(lesson_preload(nbs, skip), env), _CtrlC()  # the imports, once for all the lessons
+    try: launcher = _Launcher(lesson_preload(nbs, skip), env)  # the imports, once for all the lessons
+    except BaseException: shutil.rmtree(scratch, ignore_errors=True); raise
+    stop = _CtrlC()
     try:
         while todo or running:
             if stop.pressed: raise KeyboardInterrupt

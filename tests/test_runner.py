@@ -166,3 +166,13 @@ def test_shared_models_are_trained_once_by_two_processes_at_once(tmp_path):
     assert len({l for o in app for l in o.splitlines() if l.startswith('DEST')}) == 1, app
     lines = sorted(l.split()[1:] for o in shared for l in o.splitlines() if l.startswith('CACHED'))
     assert [l[0] for l in lines] == ['False', 'True'] and lines[0][1] == lines[1][1], shared
+
+def test_the_lessons_scratch_folder_goes_even_when_the_launcher_cannot_start(tmp_path, monkeypatch):
+    "run_lessons' private TMPDIR for the lessons is removed on every way out, a launcher that fails to start included"
+    import tempfile, dlcourse.cli as cli
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path/'tmp')); (tmp_path/'tmp').mkdir()
+    def broken(*a, **k): raise OSError('no launcher today')
+    monkeypatch.setattr(cli, '_Launcher', broken)
+    with pytest.raises(OSError, match='no launcher today'):
+        run_lessons([mk(tmp_path/'nbs', 'lesson', 'x = 1')], tmp_path/'out', log=quiet)
+    assert list((tmp_path/'tmp').iterdir()) == []
