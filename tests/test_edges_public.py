@@ -5,7 +5,7 @@ guard on: no outbound connection is attempted (the conftest fixture fails any te
 import contextlib, io
 from pathlib import Path
 import pytest
-from conftest import HOSTILE_ENV, free_port
+from conftest import HOSTILE_ENV, ROOT, free_port
 
 @pytest.fixture(scope='module')
 def small_model(tmp_path_factory):
@@ -51,7 +51,6 @@ def test_nothing_under_a_fixed_name_in_the_shared_temporary_folder(tmp_path, mon
     The helpers keep such folders in your cache (`cache_root()`); the temporary folder only through tempfile's private
     names. Checked on the code (no `gettempdir()`, no literal '/tmp') and on the two helpers that had such a folder."""
     import re
-    from conftest import ROOT
     from dlcourse.files import cache_root
     hits = [f'{p.name}:{i}' for p in sorted((ROOT/'dlcourse').glob('*.py'))
             for i, l in enumerate(p.read_text().splitlines(), 1) if re.search(r"gettempdir\(|['\"]/tmp\b", l)]

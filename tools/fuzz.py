@@ -26,12 +26,13 @@ Each case is classified:
 The script always exits 0: it is a measuring instrument, not a test (tests/test_fuzz_classes.py holds the tests).
 Everything it writes goes to a private temporary folder (also used as DLCOURSE_CACHE); the network stays off.
 """
-import atexit, os, sys, tempfile, shutil
-TMP = tempfile.mkdtemp(prefix='dlcourse-fuzz-')
-_OWNER = os.getpid()  # removed when this process exits, however the module is used (alone, by a test); not by a fork
-atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(TMP, ignore_errors=True))
-tempfile.tempdir = TMP  # every other temporary folder (tools/fuzz_edges.py's probes, the writers they start) goes in it
-os.environ.update(TMPDIR=TMP, DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
+import os, sys, tempfile
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tools/, for runenv
+from runenv import private_tmp  # noqa: E402
+# removed when this process exits, however the module is used (alone, by a test); every other temporary folder
+# (tools/fuzz_edges.py's probes, the writers they start) goes in it
+TMP = private_tmp('dlcourse-fuzz-')
+os.environ.update(DLCOURSE_CACHE=os.path.join(TMP, 'cache'), HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1',
                   MPLBACKEND='Agg', DLCOURSE_NETGUARD_LOG=os.path.join(TMP, 'netguard.log'),
                   MPLCONFIGDIR=os.path.join(TMP, 'mpl'), FASTAI_HOME=os.path.join(TMP, 'fastai'),
                   TORCH_HOME=os.path.join(TMP, 'torch'))  # every cache a helper might fill stays in TMP

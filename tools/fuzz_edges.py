@@ -20,10 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = ROOT/'tests'/'netguard'
 if __name__ == '__main__':  # alone: our own folder, cache and network guard (fuzz.py sets them before importing us)
-    import atexit, shutil
-    _own, _owner = tempfile.mkdtemp(prefix='dlcourse-fuzz-edges-'), os.getpid()
-    atexit.register(lambda: os.getpid() == _owner and shutil.rmtree(_own, ignore_errors=True))
-    tempfile.tempdir = os.environ['TMPDIR'] = _own  # every probe's folder, and the writers' own, go with it
+    from runenv import private_tmp  # (tools/ is on sys.path: this script's own folder)
+    _own = private_tmp('dlcourse-fuzz-edges-')  # every probe's folder, and the writers' own, go with it
     os.environ.setdefault('DLCOURSE_CACHE', os.path.join(_own, 'cache'))
     os.environ.update(HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1', GRADIO_ANALYTICS_ENABLED='False')
     os.environ.pop('DLCOURSE_DATA', None)

@@ -42,7 +42,7 @@ def base_env() -> dict:
     "tools/env.sh's environment (network guard, one thread per process, the real data if it is beside the clone)"
     from runenv import suite_env  # (tools/ is on sys.path: this script's own folder)
     env = suite_env()
-    shutil.rmtree(env.pop('DLCOURSE_CACHE'), ignore_errors=True)
+    env.pop('DLCOURSE_CACHE')  # each mode runs from a fresh cache of its own (run_mode)
     return env
 
 def parse_rows(text:str, stems:set) -> dict:
